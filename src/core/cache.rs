@@ -1,0 +1,535 @@
+//! The cache: decides how each read is answered, stores what responses bring, and fences
+//! responses that an invalidation or a write overtook. Pure: the clock is passed in and the
+//! network is the caller's (it gets a [`Ticket`] per request and reports back).
+
+use std::collections::{BTreeSet, HashMap};
+use std::hash::BuildHasherDefault;
+use std::rc::Rc;
+
+use rustc_hash::FxHasher;
+
+use super::entry::{ChangeCause, Entry, EntryState, Invalidation, InvalidationSource, Provenance};
+use super::invalidation::{FenceLog, Subject, Target};
+use super::memory::{Limits, MemoryTier, Removed};
+use super::page_type::{PageTypeId, PageTypes};
+use super::routes::Routes;
+use super::Millis;
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// Bookkeeping bytes counted per entry on top of its key and value.
+pub const ENTRY_OVERHEAD: u32 = 160;
+
+/// Settings of a cache.
+#[derive(Debug, Clone)]
+pub struct CacheConfig {
+    /// Page types and their lifetimes.
+    pub page_types: PageTypes,
+    /// Route rules: page type and tags by path.
+    pub routes: Routes,
+    /// Bounds of the memory tier.
+    pub limits: Limits,
+    /// Within this long after data arrived, reads do not start another request for it.
+    pub deduping_interval: Millis,
+    /// Unobserved entries unused for this long are dropped from memory.
+    pub gc_time: Millis,
+    /// Focus and reconnect revalidate at most once per this interval.
+    pub focus_throttle: Millis,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        CacheConfig {
+            page_types: PageTypes::default(),
+            routes: Routes::default(),
+            limits: Limits::default(),
+            deduping_interval: 2_000,
+            gc_time: 5 * 60_000,
+            focus_throttle: 5_000,
+        }
+    }
+}
+
+/// One request the cache asked for; handed back with its outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket {
+    key: Box<str>,
+    seq: u64,
+    started_at: Millis,
+}
+
+impl Ticket {
+    /// The request key.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// Client time at which the request started.
+    pub fn started_at(&self) -> Millis {
+        self.started_at
+    }
+}
+
+/// How to answer a read.
+#[derive(Debug)]
+pub enum ReadPlan<'a, V> {
+    /// Serve this value; if `revalidate`, also start a background request.
+    Serve {
+        /// The cached value.
+        value: &'a V,
+        /// Its state.
+        state: EntryState,
+        /// Whether to revalidate in the background.
+        revalidate: bool,
+    },
+    /// A request for the key is in flight: wait for it.
+    Join,
+    /// Nothing servable and nothing in flight: start a request and wait for it.
+    Fetch,
+}
+
+/// What a response brings besides its body.
+#[derive(Debug, Clone, Default)]
+pub struct Arrival {
+    /// Page type named on the call, which wins over route rules.
+    pub page_type: Option<PageTypeId>,
+    /// Tags named on the call and in the response headers.
+    pub tags: Vec<String>,
+    /// The response `Date`, if it had one.
+    pub server_time: Option<Millis>,
+    /// `Cache-Control: max-age`, if any.
+    pub max_age_cap: Option<Millis>,
+    /// Hash of the body.
+    pub fingerprint: u64,
+    /// Body size in bytes.
+    pub body_size: u32,
+    /// Whether a prefetch made the request.
+    pub prefetch: bool,
+}
+
+/// Why a response was not stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiscardReason {
+    /// A newer request or write for the key got there first.
+    Superseded,
+    /// An invalidation of the entry was applied after the request started.
+    InvalidatedInFlight,
+}
+
+/// What became of a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completion {
+    /// Stored; `changed` is false when the body was the one already held (same value kept).
+    Stored {
+        /// Whether the value was replaced.
+        changed: bool,
+    },
+    /// Not stored.
+    Discarded(DiscardReason),
+}
+
+/// The cache core, generic over the value type (a `JsValue` in the browser).
+#[derive(Debug)]
+pub struct Cache<V> {
+    config: CacheConfig,
+    memory: MemoryTier<V>,
+    /// The newest request per key (reads join it).
+    in_flight: FastMap<Box<str>, Ticket>,
+    /// Every request not yet ended, superseded ones included: fences are kept for them.
+    open: BTreeSet<u64>,
+    /// Requests numbered below this were cut off by `clear` and are never stored.
+    discard_below: u64,
+    observers: FastMap<Box<str>, u32>,
+    fences: FenceLog,
+    seq: u64,
+    last_focus_revalidation: Option<Millis>,
+}
+
+impl<V> Cache<V> {
+    /// An empty cache.
+    pub fn new(config: CacheConfig) -> Self {
+        Cache {
+            memory: MemoryTier::new(config.limits),
+            config,
+            in_flight: FastMap::default(),
+            open: BTreeSet::new(),
+            discard_below: 0,
+            observers: FastMap::default(),
+            fences: FenceLog::default(),
+            seq: 0,
+            last_focus_revalidation: None,
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &CacheConfig {
+        &self.config
+    }
+
+    /// The memory tier, for inspection.
+    pub fn memory(&self) -> &MemoryTier<V> {
+        &self.memory
+    }
+
+    /// Decides how to answer a read of `key` at `now`.
+    ///
+    /// ```
+    /// use freshet::core::cache::{Arrival, Cache, CacheConfig, Completion, ReadPlan};
+    /// let mut cache: Cache<&str> = Cache::new(CacheConfig::default());
+    /// assert!(matches!(cache.plan_read("/a", 0), ReadPlan::Fetch));
+    /// let ticket = cache.begin_fetch("/a", 0);
+    /// assert!(matches!(cache.plan_read("/a", 1), ReadPlan::Join));
+    /// let done = cache.complete_fetch(&ticket, Arrival::default(), 5, || Ok::<_, ()>("body"));
+    /// assert_eq!(done, Ok(Completion::Stored { changed: true }));
+    /// assert!(matches!(cache.plan_read("/a", 6), ReadPlan::Serve { value: &"body", revalidate: false, .. }));
+    /// ```
+    pub fn plan_read(&mut self, key: &str, now: Millis) -> ReadPlan<'_, V> {
+        let in_flight = self.in_flight.contains_key(key);
+        let Some(entry) = self.memory.peek(key) else {
+            return if in_flight {
+                ReadPlan::Join
+            } else {
+                ReadPlan::Fetch
+            };
+        };
+        let state = entry.state(now);
+        let lifetimes = self.config.page_types.lifetimes(entry.page_type);
+        let serve = match state {
+            EntryState::Fresh => Some(false),
+            EntryState::Stale => {
+                let recent = now.saturating_sub(entry.received_at) < self.config.deduping_interval;
+                Some(!in_flight && !recent)
+            }
+            EntryState::Invalidated if lifetimes.serve_stale_when_invalidated => Some(!in_flight),
+            EntryState::Invalidated | EntryState::Expired => None,
+        };
+        match serve {
+            Some(revalidate) => match self.memory.get(key, now) {
+                Some(entry) => {
+                    entry.prefetched = false;
+                    ReadPlan::Serve {
+                        value: entry.value(),
+                        state,
+                        revalidate,
+                    }
+                }
+                None => ReadPlan::Fetch,
+            },
+            None if in_flight => ReadPlan::Join,
+            None => ReadPlan::Fetch,
+        }
+    }
+
+    /// The value a synchronous read may show: fresh or stale data (invalidated data only where
+    /// the page type allows it), never expired data. Counts as a use.
+    pub fn peek(&mut self, key: &str, now: Millis) -> Option<&V> {
+        let entry = self.memory.get(key, now)?;
+        let servable = match entry.state(now) {
+            EntryState::Fresh | EntryState::Stale => true,
+            EntryState::Invalidated => {
+                self.config
+                    .page_types
+                    .lifetimes(entry.page_type)
+                    .serve_stale_when_invalidated
+            }
+            EntryState::Expired => false,
+        };
+        servable.then(|| entry.value())
+    }
+
+    /// The entry under `key`, without counting a use.
+    pub fn inspect(&self, key: &str) -> Option<&Entry<V>> {
+        self.memory.peek(key)
+    }
+
+    /// Whether a request for `key` is in flight.
+    pub fn is_in_flight(&self, key: &str) -> bool {
+        self.in_flight.contains_key(key)
+    }
+
+    /// Records the start of a request for `key`; a request already in flight for it is
+    /// superseded (its response will be discarded if this one's is stored first).
+    pub fn begin_fetch(&mut self, key: &str, now: Millis) -> Ticket {
+        let ticket = Ticket {
+            key: key.into(),
+            seq: self.next_seq(),
+            started_at: now,
+        };
+        self.in_flight.insert(key.into(), ticket.clone());
+        self.open.insert(ticket.seq);
+        ticket
+    }
+
+    /// Records that a request ended without data (network error, abort, bad status, bad body).
+    pub fn fail_fetch(&mut self, ticket: &Ticket) {
+        self.end_flight(ticket);
+        self.prune_fences();
+    }
+
+    /// Stores a response unless something newer overtook it; `decode` runs only when the body
+    /// differs from the one held, so an identical body keeps the same value object.
+    pub fn complete_fetch<E>(
+        &mut self,
+        ticket: &Ticket,
+        arrival: Arrival,
+        now: Millis,
+        decode: impl FnOnce() -> Result<V, E>,
+    ) -> Result<Completion, E> {
+        self.end_flight(ticket);
+        let key = &*ticket.key;
+        let (page_type, tags) = self.classify(key, arrival.page_type, arrival.tags);
+        let verdict = self.admit(
+            ticket,
+            Subject {
+                key,
+                page_type,
+                tags: &tags,
+            },
+        );
+        self.prune_fences();
+        if let Some(reason) = verdict {
+            return Ok(Completion::Discarded(reason));
+        }
+        let provenance = Provenance {
+            received_at: now,
+            server_time: arrival.server_time.unwrap_or(ticket.started_at),
+            max_age_cap: arrival.max_age_cap,
+        };
+        let lifetimes = self.config.page_types.lifetimes(page_type).clone();
+        if let Some(entry) = self.memory.peek_mut(key) {
+            if entry.fingerprint == arrival.fingerprint
+                && entry.page_type == page_type
+                && entry.tags == tags
+            {
+                entry.confirm(&lifetimes, &provenance, ChangeCause::Revalidated);
+                entry.source_seq = ticket.seq;
+                entry.prefetched &= arrival.prefetch;
+                return Ok(Completion::Stored { changed: false });
+            }
+        }
+        let value = decode()?;
+        let mut entry = Entry::new(
+            value,
+            page_type,
+            &lifetimes,
+            &provenance,
+            ChangeCause::Fetched,
+        );
+        if let Some(old) = self.memory.peek(key) {
+            entry.version = old.version.wrapping_add(1);
+        }
+        entry.tags = tags;
+        entry.fingerprint = arrival.fingerprint;
+        entry.size = entry_size(key, arrival.body_size);
+        entry.source_seq = ticket.seq;
+        entry.prefetched = arrival.prefetch;
+        self.insert(key, entry, now);
+        Ok(Completion::Stored { changed: true })
+    }
+
+    /// Stores a value given by the app as confirmed data, superseding requests in flight.
+    pub fn set(
+        &mut self,
+        key: &str,
+        value: V,
+        page_type: Option<PageTypeId>,
+        tags: Vec<String>,
+        size: u32,
+        now: Millis,
+    ) -> Vec<Removed<V>> {
+        let seq = self.next_seq();
+        self.fence(seq, Target::Key(key.into()));
+        let (page_type, tags) = self.classify(key, page_type, tags);
+        let lifetimes = self.config.page_types.lifetimes(page_type).clone();
+        let provenance = Provenance {
+            received_at: now,
+            server_time: now,
+            max_age_cap: None,
+        };
+        let mut entry = Entry::new(value, page_type, &lifetimes, &provenance, ChangeCause::Set);
+        if let Some(old) = self.memory.peek(key) {
+            entry.version = old.version.wrapping_add(1);
+        }
+        entry.tags = tags;
+        entry.size = entry_size(key, size);
+        entry.source_seq = seq;
+        self.insert(key, entry, now)
+    }
+
+    /// Invalidates what `target` names, in memory and for requests in flight. Returns the
+    /// observed keys it named: they should be refetched now; the others wait for their next read.
+    pub fn invalidate(
+        &mut self,
+        target: Target,
+        source: InvalidationSource,
+        now: Millis,
+    ) -> Vec<String> {
+        let invalidation = Rc::new(Invalidation { source, at: now });
+        let mut named = Vec::new();
+        match &target {
+            Target::Key(key) => {
+                if let Some(entry) = self.memory.peek_mut(key) {
+                    entry.invalidate(&invalidation);
+                }
+                named.push(key.to_string());
+            }
+            Target::All => {
+                for (key, entry) in self.memory.iter_mut() {
+                    entry.invalidate(&invalidation);
+                    named.push(key.to_owned());
+                }
+                named.extend(self.in_flight.keys().map(|k| k.to_string()));
+            }
+        }
+        let seq = self.next_seq();
+        self.fence(seq, target);
+        named.sort_unstable();
+        named.dedup();
+        named.retain(|k| self.is_observed(k));
+        named
+    }
+
+    /// Removes `key` from memory; a response already in flight for it is discarded.
+    pub fn remove(&mut self, key: &str) -> Option<Entry<V>> {
+        let seq = self.next_seq();
+        self.fence(seq, Target::Key(key.into()));
+        self.memory.remove(key).map(|(_, e)| e)
+    }
+
+    /// Empties memory and forgets every request in flight (their responses are discarded).
+    pub fn clear(&mut self) -> Vec<Removed<V>> {
+        self.discard_below = self.next_seq();
+        self.in_flight.clear();
+        self.open.clear();
+        self.fences.prune(None);
+        self.memory.clear()
+    }
+
+    /// Counts a subscriber of `key`; observed entries are never collected or evicted.
+    pub fn observe(&mut self, key: &str) {
+        *self.observers.entry(key.into()).or_insert(0) += 1;
+    }
+
+    /// Removes a subscriber of `key`; the entry's idle time starts now.
+    pub fn unobserve(&mut self, key: &str, now: Millis) {
+        if let Some(count) = self.observers.get_mut(key) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                self.observers.remove(key);
+                if let Some(entry) = self.memory.get(key, now) {
+                    entry.last_used_at = now;
+                }
+            }
+        }
+    }
+
+    /// Whether `key` has subscribers.
+    pub fn is_observed(&self, key: &str) -> bool {
+        self.observers.contains_key(key)
+    }
+
+    /// The observed keys to revalidate when the page regains focus or the network comes back:
+    /// those not fresh and not in flight, at most once per throttle interval.
+    pub fn keys_to_revalidate_on_focus(&mut self, now: Millis) -> Vec<String> {
+        if let Some(last) = self.last_focus_revalidation {
+            if now.saturating_sub(last) < self.config.focus_throttle {
+                return Vec::new();
+            }
+        }
+        self.last_focus_revalidation = Some(now);
+        let mut keys: Vec<String> = self
+            .observers
+            .keys()
+            .filter(|k| !self.in_flight.contains_key(*k))
+            .filter(|k| {
+                self.memory
+                    .peek(k)
+                    .is_none_or(|e| e.state(now) != EntryState::Fresh)
+            })
+            .map(|k| k.to_string())
+            .collect();
+        keys.sort_unstable();
+        keys
+    }
+
+    /// Drops expired entries and unobserved ones idle for `gc_time`.
+    pub fn collect_garbage(&mut self, now: Millis) -> Vec<Removed<V>> {
+        let observers = &self.observers;
+        self.memory
+            .collect_garbage(now, self.config.gc_time, &|k| observers.contains_key(k))
+    }
+
+    /// Page type (call, else route, else browse) and tags (route, call and headers, deduplicated).
+    fn classify(
+        &self,
+        key: &str,
+        page_type: Option<PageTypeId>,
+        extra_tags: Vec<String>,
+    ) -> (PageTypeId, Box<[Box<str>]>) {
+        let (route_type, mut tags) = self.config.routes.classify(key);
+        tags.extend(extra_tags);
+        tags.sort_unstable();
+        tags.dedup();
+        let tags = tags.into_iter().map(String::into_boxed_str).collect();
+        (page_type.or(route_type).unwrap_or(PageTypeId::BROWSE), tags)
+    }
+
+    fn insert(&mut self, key: &str, entry: Entry<V>, now: Millis) -> Vec<Removed<V>> {
+        let observers = &self.observers;
+        self.memory
+            .insert(key, entry, now, &|k| observers.contains_key(k))
+    }
+
+    fn end_flight(&mut self, ticket: &Ticket) {
+        if self
+            .in_flight
+            .get(&ticket.key)
+            .is_some_and(|t| t.seq == ticket.seq)
+        {
+            self.in_flight.remove(&ticket.key);
+        }
+        self.open.remove(&ticket.seq);
+    }
+
+    /// Why a response to `ticket` must not be stored, if it must not.
+    fn admit(&self, ticket: &Ticket, subject: Subject<'_>) -> Option<DiscardReason> {
+        if ticket.seq < self.discard_below
+            || self
+                .memory
+                .peek(subject.key)
+                .is_some_and(|e| e.source_seq > ticket.seq)
+        {
+            Some(DiscardReason::Superseded)
+        } else if self.fences.invalidated_since(ticket.seq, subject) {
+            Some(DiscardReason::InvalidatedInFlight)
+        } else {
+            None
+        }
+    }
+
+    fn prune_fences(&mut self) {
+        self.fences.prune(self.open.first().copied());
+    }
+
+    fn fence(&mut self, seq: u64, target: Target) {
+        if !self.open.is_empty() {
+            self.fences.record(seq, target);
+        }
+    }
+
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+}
+
+/// Approximate bytes an entry costs: its key, its body, and the bookkeeping.
+pub fn entry_size(key: &str, body_size: u32) -> u32 {
+    let key_len = u32::try_from(key.len()).unwrap_or(u32::MAX);
+    body_size
+        .saturating_add(key_len)
+        .saturating_add(ENTRY_OVERHEAD)
+}
+
+#[cfg(test)]
+mod tests;

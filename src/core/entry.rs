@@ -1,0 +1,324 @@
+//! One cache entry: its value, where it came from, and the state machine that decides whether
+//! it may be served.
+
+use std::rc::Rc;
+
+use super::page_type::{Lifetimes, PageTypeId};
+use super::Millis;
+
+/// Whether an entry may be served, computed at read time (timers may be late; the clock is not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryState {
+    /// Within its fresh window: served as is.
+    Fresh,
+    /// Past its fresh window: served, and revalidated in the background.
+    Stale,
+    /// Named by an invalidation: not served as data until refetched (unless the page type
+    /// opts into serving it while the refetch runs).
+    Invalidated,
+    /// Past its storage lifetime: never served.
+    Expired,
+}
+
+impl EntryState {
+    /// The state's name, as the overlay and the JS API show it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryState::Fresh => "fresh",
+            EntryState::Stale => "stale",
+            EntryState::Invalidated => "invalidated",
+            EntryState::Expired => "expired",
+        }
+    }
+}
+
+/// Where an invalidation came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InvalidationSource {
+    /// The app called `invalidate`.
+    Api,
+    /// A response header; the string names the header and its value.
+    Header(String),
+    /// Another tab of the origin.
+    Tab,
+    /// A mutation of the entry started or finished.
+    Mutation,
+}
+
+/// One invalidation as recorded on the entries it named: why, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalidation {
+    /// Where it came from.
+    pub source: InvalidationSource,
+    /// When it was applied (client clock).
+    pub at: Millis,
+}
+
+/// Why an entry last changed; every change records one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeCause {
+    /// Stored from a network response with a new body.
+    Fetched,
+    /// A response confirmed the stored body (identical body, or 304); only times changed.
+    Revalidated,
+    /// The app stored a value with `set`.
+    Set,
+    /// Read back from the storage tier.
+    Restored,
+    /// Named by an invalidation.
+    Invalidated(Rc<Invalidation>),
+}
+
+/// Where the data of an entry came from and when, as given when it is stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Provenance {
+    /// Client time at which the data arrived.
+    pub received_at: Millis,
+    /// When the server produced the data: its `Date` header, or the request start.
+    pub server_time: Millis,
+    /// A cap on the lifetime from the response (`Cache-Control: max-age`), if any.
+    pub max_age_cap: Option<Millis>,
+}
+
+/// A cached value and its bookkeeping.
+#[derive(Debug, Clone)]
+pub struct Entry<V> {
+    value: V,
+    /// The page type, which sets the lifetimes.
+    pub page_type: PageTypeId,
+    /// Entity tags attached to the entry.
+    pub tags: Box<[Box<str>]>,
+    /// Client time at which the data arrived.
+    pub received_at: Millis,
+    /// When the server produced the data.
+    pub server_time: Millis,
+    /// Served without revalidation until this time.
+    pub stale_at: Millis,
+    /// Never served from this time on.
+    pub expires_at: Millis,
+    /// Hash of the body the value was decoded from, to keep the same value for the same body.
+    pub fingerprint: u64,
+    /// Approximate size in bytes of key and value.
+    pub size: u32,
+    /// Sequence number of the request (or write) that produced the data.
+    pub source_seq: u64,
+    /// Set while the entry is invalidated.
+    pub invalidated: Option<Rc<Invalidation>>,
+    /// Why the entry last changed, and when.
+    pub cause: ChangeCause,
+    /// Client time of the last change.
+    pub changed_at: Millis,
+    /// Bumped each time the value is replaced; equal versions hold the same value.
+    pub version: u32,
+    /// Whether the data came from a prefetch and has not been read since.
+    pub prefetched: bool,
+    pub(crate) last_used_tick: u64,
+    pub(crate) last_used_at: Millis,
+}
+
+impl<V> Entry<V> {
+    /// A new entry for data received now, with lifetimes from its page type.
+    pub fn new(
+        value: V,
+        page_type: PageTypeId,
+        lifetimes: &Lifetimes,
+        provenance: &Provenance,
+        cause: ChangeCause,
+    ) -> Self {
+        let mut entry = Entry {
+            value,
+            page_type,
+            tags: Box::default(),
+            received_at: 0,
+            server_time: 0,
+            stale_at: 0,
+            expires_at: 0,
+            fingerprint: 0,
+            size: 0,
+            source_seq: 0,
+            invalidated: None,
+            cause: ChangeCause::Set,
+            changed_at: provenance.received_at,
+            version: 0,
+            prefetched: false,
+            last_used_tick: 0,
+            last_used_at: provenance.received_at,
+        };
+        entry.confirm(lifetimes, provenance, cause);
+        entry
+    }
+
+    /// The value.
+    pub fn value(&self) -> &V {
+        &self.value
+    }
+
+    /// Replaces the value (a new version) and records why.
+    pub fn replace_value(&mut self, value: V, cause: ChangeCause, at: Millis) {
+        self.value = value;
+        self.version = self.version.wrapping_add(1);
+        self.cause = cause;
+        self.changed_at = at;
+    }
+
+    /// Marks the data as confirmed by the server (or the app) at `provenance`: restarts the
+    /// lifetimes and clears any invalidation.
+    pub fn confirm(&mut self, lifetimes: &Lifetimes, provenance: &Provenance, cause: ChangeCause) {
+        let max_age = provenance
+            .max_age_cap
+            .map_or(lifetimes.max_age, |cap| cap.min(lifetimes.max_age));
+        self.received_at = provenance.received_at;
+        self.server_time = provenance.server_time;
+        self.stale_at = provenance
+            .received_at
+            .saturating_add(lifetimes.stale_time.min(max_age));
+        self.expires_at = provenance.received_at.saturating_add(max_age);
+        self.invalidated = None;
+        self.cause = cause;
+        self.changed_at = provenance.received_at;
+    }
+
+    /// Marks the entry invalidated (idempotent: the first cause is kept).
+    pub fn invalidate(&mut self, invalidation: &Rc<Invalidation>) {
+        if self.invalidated.is_none() {
+            self.invalidated = Some(Rc::clone(invalidation));
+            self.cause = ChangeCause::Invalidated(Rc::clone(invalidation));
+            self.changed_at = invalidation.at;
+        }
+    }
+
+    /// The state at `now`.
+    ///
+    /// ```
+    /// use freshet::core::entry::{ChangeCause, Entry, EntryState, Provenance};
+    /// use freshet::core::page_type::{Lifetimes, PageTypeId};
+    /// let p = Provenance { received_at: 1_000, server_time: 1_000, max_age_cap: None };
+    /// let e = Entry::new("v", PageTypeId::READING, &Lifetimes::new(100, 500), &p, ChangeCause::Fetched);
+    /// assert_eq!(e.state(1_050), EntryState::Fresh);
+    /// assert_eq!(e.state(1_100), EntryState::Stale);
+    /// assert_eq!(e.state(1_500), EntryState::Expired);
+    /// ```
+    pub fn state(&self, now: Millis) -> EntryState {
+        if now >= self.expires_at {
+            EntryState::Expired
+        } else if self.invalidated.is_some() {
+            EntryState::Invalidated
+        } else if now >= self.stale_at || self.stale_at <= self.received_at {
+            EntryState::Stale
+        } else {
+            EntryState::Fresh
+        }
+    }
+
+    /// Why the entry is not fresh at `now`, in words for the overlay; `None` when fresh.
+    pub fn staleness_reason(&self, now: Millis) -> Option<String> {
+        match self.state(now) {
+            EntryState::Fresh => None,
+            EntryState::Expired => Some(format!(
+                "expired: kept for {} s after it arrived",
+                secs(self.expires_at.saturating_sub(self.received_at))
+            )),
+            EntryState::Invalidated => Some(match self.invalidated.as_deref().map(|i| &i.source) {
+                Some(InvalidationSource::Header(h)) => format!("invalidated by {h}"),
+                Some(InvalidationSource::Tab) => "invalidated by another tab".to_owned(),
+                Some(InvalidationSource::Mutation) => "invalidated by a mutation".to_owned(),
+                Some(InvalidationSource::Api) | None => "invalidated by the app".to_owned(),
+            }),
+            EntryState::Stale => Some(format!(
+                "stale: fresh window of {} s ended {} s ago",
+                secs(self.stale_at.saturating_sub(self.received_at)),
+                secs(now.saturating_sub(self.stale_at))
+            )),
+        }
+    }
+}
+
+fn secs(ms: Millis) -> String {
+    let tenths = ms / 100;
+    format!("{}.{}", tenths / 10, tenths % 10)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(stale: Millis, max_age: Millis, cap: Option<Millis>) -> Entry<&'static str> {
+        let p = Provenance {
+            received_at: 10_000,
+            server_time: 9_000,
+            max_age_cap: cap,
+        };
+        Entry::new(
+            "v",
+            PageTypeId::WRITING,
+            &Lifetimes::new(stale, max_age),
+            &p,
+            ChangeCause::Fetched,
+        )
+    }
+
+    #[test]
+    fn zero_stale_time_is_stale_at_once() {
+        let e = entry(0, 1_000, None);
+        assert_eq!(e.state(10_000), EntryState::Stale);
+        assert_eq!(e.state(9_999), EntryState::Stale);
+    }
+
+    #[test]
+    fn a_clock_that_went_back_keeps_the_entry_fresh() {
+        let e = entry(500, 1_000, None);
+        assert_eq!(e.state(5_000), EntryState::Fresh);
+    }
+
+    #[test]
+    fn max_age_cap_shortens_both_windows() {
+        let e = entry(5_000, 60_000, Some(2_000));
+        assert_eq!(e.stale_at, 12_000);
+        assert_eq!(e.expires_at, 12_000);
+        assert_eq!(
+            entry(5_000, 60_000, Some(0)).state(10_000),
+            EntryState::Expired
+        );
+    }
+
+    #[test]
+    fn invalidation_wins_over_fresh_but_not_over_expired() {
+        let mut e = entry(5_000, 10_000, None);
+        let inv = Rc::new(Invalidation {
+            source: InvalidationSource::Header("X-Cache-Invalidate-Keys: scene:1".into()),
+            at: 11_000,
+        });
+        e.invalidate(&inv);
+        assert_eq!(e.state(11_000), EntryState::Invalidated);
+        assert_eq!(e.state(20_000), EntryState::Expired);
+        assert_eq!(e.cause, ChangeCause::Invalidated(inv.clone()));
+        assert!(e.staleness_reason(11_000).unwrap().contains("scene:1"));
+        let p = Provenance {
+            received_at: 12_000,
+            server_time: 12_000,
+            max_age_cap: None,
+        };
+        e.confirm(&Lifetimes::new(5_000, 10_000), &p, ChangeCause::Revalidated);
+        assert_eq!(e.state(12_000), EntryState::Fresh);
+        assert_eq!(e.staleness_reason(12_000), None);
+    }
+
+    #[test]
+    fn replacing_the_value_bumps_the_version() {
+        let mut e = entry(0, 10, None);
+        let v = e.version;
+        e.replace_value("w", ChangeCause::Set, 10_001);
+        assert_eq!(*e.value(), "w");
+        assert_eq!(e.version, v + 1);
+    }
+
+    #[test]
+    fn reasons_are_in_words() {
+        let e = entry(1_500, 10_000, None);
+        assert_eq!(
+            e.staleness_reason(13_000).unwrap(),
+            "stale: fresh window of 1.5 s ended 1.5 s ago"
+        );
+        assert!(e.staleness_reason(20_000).unwrap().starts_with("expired"));
+    }
+}

@@ -1,0 +1,14 @@
+//! The pure core: no browser, no clock. Time comes in as [`Millis`], storage behind traits,
+//! so that everything here runs and is tested natively.
+
+pub mod cache;
+pub mod entry;
+pub mod fingerprint;
+pub mod invalidation;
+pub mod key;
+pub mod memory;
+pub mod page_type;
+pub mod routes;
+
+/// Milliseconds: durations, and times since the Unix epoch on the client's clock.
+pub type Millis = u64;
