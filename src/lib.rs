@@ -16,3 +16,10 @@
 #![warn(missing_docs)]
 
 pub mod core;
+pub mod error;
+
+// The glue compiles natively too (so clippy and rustdoc see it); it only runs in a browser.
+pub mod bindings;
+pub mod web;
+
+pub use error::{Error, Result};

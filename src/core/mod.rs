@@ -8,6 +8,7 @@ pub mod invalidation;
 pub mod key;
 pub mod memory;
 pub mod page_type;
+pub mod response;
 pub mod routes;
 
 /// Milliseconds: durations, and times since the Unix epoch on the client's clock.

@@ -116,11 +116,8 @@ impl RouteRule {
     /// The page type and tags for a request key, when the rule matches its path.
     pub fn matches(&self, key: &str) -> Option<(Option<PageTypeId>, Vec<String>)> {
         let path = key_path(key).strip_prefix('/')?;
-        let mut parts = if path.is_empty() {
-            "".split('/').skip(1)
-        } else {
-            path.split('/').skip(0)
-        };
+        // The root path has no segments (splitting "" would yield one empty one).
+        let mut parts = path.split('/').filter(|_| !path.is_empty());
         let mut values: Vec<&str> = Vec::new();
         for segment in &self.segments {
             match segment {

@@ -1,0 +1,8 @@
+//! The `#[wasm_bindgen]` surface: converts JS arguments, calls the runtime, converts results
+//! and errors. No logic of its own.
+
+mod cache;
+mod options;
+mod types;
+
+pub use cache::FreshetCache;

@@ -1,0 +1,192 @@
+//! Reading option objects passed from JS, with a clear error for each wrong field.
+
+use js_sys::{Array, Function, Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::core::page_type::{Lifetimes, PageTypes, CUSTOM_DEFAULT};
+use crate::core::routes::RouteRule;
+use crate::core::Millis;
+use crate::error::{Error, Result};
+use crate::web::runtime::{ReadOptions, Runtime, RuntimeConfig};
+
+/// A field of an options object; `undefined` when the object is not one.
+fn field(object: &JsValue, name: &str) -> JsValue {
+    if !object.is_object() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(object, &name.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn bad(name: &str, expected: &str) -> Error {
+    Error::InvalidOptions(format!("{name} must be {expected}"))
+}
+
+fn millis(object: &JsValue, name: &str) -> Result<Option<Millis>> {
+    let value = field(object, name);
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    match value.as_f64() {
+        // `as` saturates; Infinity (never stale) becomes u64::MAX.
+        Some(n) if n >= 0.0 && !n.is_nan() => Ok(Some(n as Millis)),
+        _ => Err(bad(name, "a non-negative number of milliseconds")),
+    }
+}
+
+fn count(object: &JsValue, name: &str) -> Result<Option<usize>> {
+    Ok(millis(object, name)?.map(|n| usize::try_from(n).unwrap_or(usize::MAX)))
+}
+
+fn flag(object: &JsValue, name: &str, default: bool) -> Result<bool> {
+    let value = field(object, name);
+    if value.is_undefined() {
+        return Ok(default);
+    }
+    value.as_bool().ok_or_else(|| bad(name, "a boolean"))
+}
+
+fn text(object: &JsValue, name: &str) -> Result<Option<String>> {
+    let value = field(object, name);
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    value
+        .as_string()
+        .map(Some)
+        .ok_or_else(|| bad(name, "a string"))
+}
+
+fn strings(object: &JsValue, name: &str) -> Result<Vec<String>> {
+    let value = field(object, name);
+    if value.is_undefined() || value.is_null() {
+        return Ok(Vec::new());
+    }
+    if !Array::is_array(&value) {
+        return Err(bad(name, "an array of strings"));
+    }
+    Array::from(&value)
+        .iter()
+        .map(|v| {
+            v.as_string()
+                .ok_or_else(|| bad(name, "an array of strings"))
+        })
+        .collect()
+}
+
+/// Reads the options of `new FreshetCache(options)`.
+pub fn runtime_config(options: &JsValue) -> Result<RuntimeConfig> {
+    if !(options.is_undefined() || options.is_null() || options.is_object()) {
+        return Err(bad("options", "an object"));
+    }
+    let mut config = RuntimeConfig {
+        cache: Default::default(),
+        fetch: None,
+        origin: String::new(),
+        revalidate_on_focus: flag(options, "revalidateOnFocus", true)?,
+        revalidate_on_reconnect: flag(options, "revalidateOnReconnect", true)?,
+    };
+    let cache = &mut config.cache;
+    configure_page_types(&mut cache.page_types, &field(options, "pageTypes"))?;
+    let routes = field(options, "routes");
+    if !routes.is_undefined() {
+        if !Array::is_array(&routes) {
+            return Err(bad("routes", "an array of { pattern, pageType?, tags? }"));
+        }
+        for rule in Array::from(&routes).iter() {
+            let pattern =
+                text(&rule, "pattern")?.ok_or_else(|| bad("routes[].pattern", "a string"))?;
+            let page_type = text(&rule, "pageType")?.map(|name| cache.page_types.resolve(&name));
+            let tags = strings(&rule, "tags")?;
+            let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
+            let rule = RouteRule::new(&pattern, page_type, &tags)
+                .map_err(|e| Error::InvalidOptions(e.to_string()))?;
+            cache.routes.push(rule);
+        }
+    }
+    if let Some(n) = millis(options, "dedupingInterval")? {
+        cache.deduping_interval = n;
+    }
+    if let Some(n) = millis(options, "gcTime")? {
+        cache.gc_time = n;
+    }
+    if let Some(n) = millis(options, "focusThrottleInterval")? {
+        cache.focus_throttle = n;
+    }
+    if let Some(n) = count(options, "maxEntries")? {
+        cache.limits.max_entries = n.max(1);
+    }
+    if let Some(n) = count(options, "maxBytes")? {
+        cache.limits.max_bytes = n;
+    }
+    let fetch = field(options, "fetch");
+    if !fetch.is_undefined() {
+        config.fetch = Some(
+            fetch
+                .dyn_into::<Function>()
+                .map_err(|_| bad("fetch", "a function"))?,
+        );
+    }
+    config.origin = match text(options, "origin")? {
+        Some(origin) => origin,
+        None => web_sys::window()
+            .and_then(|w| w.location().origin().ok())
+            .unwrap_or_default(),
+    };
+    Ok(config)
+}
+
+fn configure_page_types(types: &mut PageTypes, table: &JsValue) -> Result<()> {
+    if table.is_undefined() {
+        return Ok(());
+    }
+    if !table.is_object() {
+        return Err(bad(
+            "pageTypes",
+            "an object of { staleTime?, maxAge?, serveStaleWhenInvalidated? }",
+        ));
+    }
+    for name in Object::keys(table.unchecked_ref::<Object>()).iter() {
+        let Some(name) = name.as_string() else {
+            continue;
+        };
+        let spec = field(table, &name);
+        let base = types
+            .lookup(&name)
+            .map_or(CUSTOM_DEFAULT, |id| types.lifetimes(id).clone());
+        let lifetimes = Lifetimes {
+            stale_time: millis(&spec, "staleTime")?.unwrap_or(base.stale_time),
+            max_age: millis(&spec, "maxAge")?.unwrap_or(base.max_age),
+            serve_stale_when_invalidated: flag(
+                &spec,
+                "serveStaleWhenInvalidated",
+                base.serve_stale_when_invalidated,
+            )?,
+        };
+        types
+            .configure(&name, lifetimes)
+            .map_err(|e| Error::InvalidOptions(e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// Reads the options of one `get`.
+pub fn read_options(runtime: &Runtime, options: &JsValue) -> Result<ReadOptions> {
+    Ok(ReadOptions {
+        page_type: text(options, "pageType")?.map(|n| runtime.page_type(&n)),
+        tags: strings(options, "tags")?,
+        init: field(options, "init"),
+        force: flag(options, "force", false)?,
+        prefetch: false,
+    })
+}
+
+/// Reads the options of one `set`: page type and tags.
+pub fn write_options(
+    runtime: &Runtime,
+    options: &JsValue,
+) -> Result<(Option<crate::core::page_type::PageTypeId>, Vec<String>)> {
+    Ok((
+        text(options, "pageType")?.map(|n| runtime.page_type(&n)),
+        strings(options, "tags")?,
+    ))
+}

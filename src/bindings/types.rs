@@ -1,0 +1,88 @@
+//! TypeScript types of the option and result objects, emitted into the generated `.d.ts`.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+/** Lifetimes of one page type, in milliseconds. */
+export interface PageTypeOptions {
+  /** Served without revalidation for this long after arrival (writing 0, reading 5 min, community 30 s). */
+  staleTime?: number;
+  /** Never served, and not kept, after this long (writing 30 min, reading 60 min, community 30 min). */
+  maxAge?: number;
+  /** Serve an invalidated entry while its refetch runs, instead of waiting. Default false. */
+  serveStaleWhenInvalidated?: boolean;
+}
+
+/** A route rule: page type and entity tags by request path. */
+export interface RouteRule {
+  /** Path pattern: literal segments, `:name` parameters, an optional final `*`. */
+  pattern: string;
+  /** Page type of matching entries (unknown names are `browse`). */
+  pageType?: string;
+  /** Tag templates, e.g. `scene:{id}`. */
+  tags?: string[];
+}
+
+/** Options of `createCache`. */
+export interface CacheOptions {
+  /** Lifetimes by page type; the defaults are writing, reading, community, browse, publish, analytics. */
+  pageTypes?: Record<string, PageTypeOptions>;
+  /** Route rules, first match wins. */
+  routes?: RouteRule[];
+  /** Within this long after data arrived, reads do not start another request. Default 2000. */
+  dedupingInterval?: number;
+  /** Unobserved entries unused this long leave memory. Default 300000. */
+  gcTime?: number;
+  /** Most entries in memory. Default 10000. */
+  maxEntries?: number;
+  /** Most approximate bytes in memory. Default 32 MiB. */
+  maxBytes?: number;
+  /** Revalidate observed stale entries when the page regains focus. Default true. */
+  revalidateOnFocus?: boolean;
+  /** Revalidate observed stale entries when the browser comes back online. Default true. */
+  revalidateOnReconnect?: boolean;
+  /** At most one focus or reconnect revalidation per this interval. Default 5000. */
+  focusThrottleInterval?: number;
+  /** The `fetch` to use. Default: the global one. */
+  fetch?: (input: string, init?: RequestInit) => Promise<Response>;
+  /** The page's origin (same-origin URLs are keyed by path). Default: `location.origin`. */
+  origin?: string;
+}
+
+/** Options of one read. */
+export interface GetOptions {
+  /** Page type of the entry, over the route rules. */
+  pageType?: string;
+  /** Extra entity tags. */
+  tags?: string[];
+  /** Passed to `fetch`. */
+  init?: RequestInit;
+  /** Skip cached data and ask the server. */
+  force?: boolean;
+}
+
+/** Options of `set`. */
+export interface SetOptions {
+  pageType?: string;
+  tags?: string[];
+}
+
+/** What `inspect` tells about an entry, without counting a use. */
+export interface EntryInfo {
+  key: string;
+  state: "fresh" | "stale" | "invalidated" | "expired";
+  pageType: string;
+  tags: string[];
+  /** Milliseconds since the data arrived. */
+  age: number;
+  /** Why it is not fresh, in words; null when fresh. */
+  reason: string | null;
+  /** What last changed it: fetched, revalidated, set, restored or invalidated. */
+  cause: string;
+  /** Bumped each time the value is replaced. */
+  version: number;
+  /** Approximate bytes. */
+  size: number;
+}
+"#;

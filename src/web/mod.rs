@@ -1,0 +1,8 @@
+//! Browser glue, one browser API per file. Thin: decisions live in [`crate::core`].
+
+pub mod clock;
+pub mod fetch;
+pub mod headers;
+pub mod listener;
+pub mod runtime;
+pub mod timer;
