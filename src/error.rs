@@ -45,6 +45,8 @@ pub enum Error {
     },
     /// The cache was destroyed.
     Destroyed,
+    /// The cache was called back into while busy (from inside one of its own callbacks).
+    Busy,
 }
 
 /// Result with the crate's [`Error`].
@@ -61,6 +63,7 @@ impl Error {
             Error::Decode { .. } => "DECODE",
             Error::Unsettled { .. } => "UNSETTLED",
             Error::Destroyed => "DESTROYED",
+            Error::Busy => "BUSY",
         }
     }
 }
@@ -80,6 +83,9 @@ impl fmt::Display for Error {
                 "{url} was invalidated again during each of its refetches"
             ),
             Error::Destroyed => f.write_str("the cache was destroyed"),
+            Error::Busy => {
+                f.write_str("the cache was called while busy; call it again from a later task")
+            }
         }
     }
 }

@@ -24,7 +24,7 @@ impl FreshetCache {
     /// Creates a cache; throws a `FreshetError` (code `INVALID_OPTIONS`) for bad options.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "CacheOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CacheOptions")] options: JsValue,
     ) -> Result<FreshetCache, JsValue> {
         let runtime = Runtime::start(runtime_config(&options)?)?;
         Ok(FreshetCache { runtime })
@@ -35,7 +35,7 @@ impl FreshetCache {
     pub fn get(
         &self,
         url: &str,
-        #[wasm_bindgen(unchecked_param_type = "GetOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "GetOptions")] options: JsValue,
     ) -> Result<Promise, JsValue> {
         let options = read_options(&self.runtime, &options)?;
         Ok(self.runtime.get(url, options)?)
@@ -52,7 +52,7 @@ impl FreshetCache {
         &self,
         url: &str,
         value: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "SetOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "SetOptions")] options: JsValue,
     ) -> Result<(), JsValue> {
         let (page_type, tags) = write_options(&self.runtime, &options)?;
         Ok(self.runtime.set(url, value, page_type, tags)?)
@@ -92,18 +92,18 @@ impl FreshetCache {
     }
 
     /// Every request key in memory, sorted.
-    pub fn keys(&self) -> Vec<String> {
-        self.runtime.keys()
+    pub fn keys(&self) -> Result<Vec<String>, JsValue> {
+        Ok(self.runtime.keys()?)
     }
 
     /// Empties memory and drops requests in flight.
-    pub fn clear(&self) {
-        self.runtime.clear();
+    pub fn clear(&self) -> Result<(), JsValue> {
+        Ok(self.runtime.clear()?)
     }
 
     /// Stops the cache's listeners and timers; later reads reject.
-    pub fn destroy(&self) {
-        self.runtime.destroy();
+    pub fn destroy(&self) -> Result<(), JsValue> {
+        Ok(self.runtime.destroy()?)
     }
 }
 

@@ -172,7 +172,9 @@ fn configure_page_types(types: &mut PageTypes, table: &JsValue) -> Result<()> {
 /// Reads the options of one `get`.
 pub fn read_options(runtime: &Runtime, options: &JsValue) -> Result<ReadOptions> {
     Ok(ReadOptions {
-        page_type: text(options, "pageType")?.map(|n| runtime.page_type(&n)),
+        page_type: text(options, "pageType")?
+            .map(|n| runtime.page_type(&n))
+            .transpose()?,
         tags: strings(options, "tags")?,
         init: field(options, "init"),
         force: flag(options, "force", false)?,
@@ -186,7 +188,9 @@ pub fn write_options(
     options: &JsValue,
 ) -> Result<(Option<crate::core::page_type::PageTypeId>, Vec<String>)> {
     Ok((
-        text(options, "pageType")?.map(|n| runtime.page_type(&n)),
+        text(options, "pageType")?
+            .map(|n| runtime.page_type(&n))
+            .transpose()?,
         strings(options, "tags")?,
     ))
 }

@@ -1,5 +1,9 @@
 //! The browser runtime: the core cache plus what only a browser has — `fetch`, promises,
 //! subscriber callbacks, focus and network signals, timers. Every decision is the core's.
+//!
+//! Borrow discipline: the core is reached only through [`Runtime::with_cache`], whose borrow
+//! ends with its closure, so no borrow is held across a call out to JS (listeners, `fetch`)
+//! and a re-entrant call becomes [`Error::Busy`] instead of a panic.
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
@@ -102,7 +106,8 @@ impl Runtime {
         let weak = Rc::downgrade(&rt);
         *rt.gc_timer.borrow_mut() = Interval::new(gc_every, move || {
             if let Some(rt) = weak.upgrade() {
-                rt.cache.borrow_mut().collect_garbage(now());
+                // Busy only while a callback of ours runs; the next tick collects instead.
+                let _ = rt.with_cache(|c| c.collect_garbage(now()));
             }
         });
         Ok(rt)
@@ -140,10 +145,18 @@ impl Runtime {
         if !visible || self.destroyed.get() {
             return;
         }
-        let keys = self.cache.borrow_mut().keys_to_revalidate_on_focus(now());
+        let keys = self
+            .with_cache(|c| c.keys_to_revalidate_on_focus(now()))
+            .unwrap_or_default();
         for key in keys {
             self.revalidate(key, ReadOptions::default());
         }
+    }
+
+    /// Runs `f` on the core cache; see the module comment.
+    fn with_cache<T>(&self, f: impl FnOnce(&mut Cache<JsValue>) -> T) -> Result<T> {
+        let mut cache = self.cache.try_borrow_mut().map_err(|_| Error::Busy)?;
+        Ok(f(&mut cache))
     }
 
     /// The request key of `url`, resolving relative URLs against the page.
@@ -164,12 +177,7 @@ impl Runtime {
     /// The value a synchronous read may show now, or `undefined`.
     pub fn peek(&self, url: &str) -> Result<JsValue> {
         let key = self.key_of(url)?;
-        Ok(self
-            .cache
-            .borrow_mut()
-            .peek(&key, now())
-            .cloned()
-            .unwrap_or(JsValue::UNDEFINED))
+        self.with_cache(|c| c.peek(&key, now()).cloned().unwrap_or(JsValue::UNDEFINED))
     }
 
     /// Reads `url`: from memory when servable (revalidating stale data in the background),
@@ -180,26 +188,25 @@ impl Runtime {
         }
         let key = self.key_of(url)?;
         if options.force {
-            return Ok(self.start_fetch(key.into_owned(), options));
+            return self.start_fetch(key.into_owned(), options);
         }
-        let (value, revalidate) = match self.cache.borrow_mut().plan_read(&key, now()) {
+        let served = self.with_cache(|c| match c.plan_read(&key, now()) {
             ReadPlan::Serve {
                 value, revalidate, ..
-            } => (value.clone(), revalidate),
-            ReadPlan::Join => match self.pending.borrow().get(&*key) {
-                Some((_, promise)) => return Ok(promise.clone()),
-                None => (JsValue::UNDEFINED, false),
-            },
-            ReadPlan::Fetch => return Ok(self.start_fetch(key.into_owned(), options)),
-        };
-        if value.is_undefined() {
-            // In flight in the core but no promise here: cannot happen unless a task died.
-            return Ok(self.start_fetch(key.into_owned(), options));
+            } => Some((value.clone(), revalidate)),
+            ReadPlan::Join | ReadPlan::Fetch => None,
+        })?;
+        if let Some((value, revalidate)) = served {
+            if revalidate {
+                self.revalidate(key.into_owned(), options);
+            }
+            return Ok(Promise::resolve(&value));
         }
-        if revalidate {
-            self.revalidate(key.into_owned(), options);
+        let joined = self.pending.borrow().get(&*key).map(|(_, p)| p.clone());
+        match joined {
+            Some(promise) => Ok(promise),
+            None => self.start_fetch(key.into_owned(), options),
         }
-        Ok(Promise::resolve(&value))
     }
 
     /// Stores `value` under `url` as confirmed data and notifies subscribers.
@@ -216,9 +223,7 @@ impl Runtime {
             .and_then(|s| s.as_string())
             .map_or(0, |s| s.len());
         let size = u32::try_from(size).unwrap_or(u32::MAX);
-        self.cache
-            .borrow_mut()
-            .set(&key, value.clone(), page_type, tags, size, now());
+        self.with_cache(|c| c.set(&key, value.clone(), page_type, tags, size, now()))?;
         self.notify(&key, &value);
         Ok(())
     }
@@ -226,11 +231,9 @@ impl Runtime {
     /// Invalidates `url`; if it has subscribers, refetches it now.
     pub fn invalidate(self: &Rc<Self>, url: &str) -> Result<()> {
         let key = self.key_of(url)?.into_owned();
-        let refetch = self.cache.borrow_mut().invalidate(
-            Target::Key(key.into()),
-            InvalidationSource::Api,
-            now(),
-        );
+        let refetch = self.with_cache(|c| {
+            c.invalidate(Target::Key(key.into()), InvalidationSource::Api, now())
+        })?;
         self.refetch(refetch);
         Ok(())
     }
@@ -239,16 +242,17 @@ impl Runtime {
     /// in flight was fenced by the invalidation and refetches by itself).
     pub fn refetch(self: &Rc<Self>, keys: Vec<String>) {
         for key in keys {
-            if !self.cache.borrow().is_in_flight(&key) {
+            if self.with_cache(|c| !c.is_in_flight(&key)).unwrap_or(false) {
                 self.revalidate(key, ReadOptions::default());
             }
         }
     }
 
-    /// Calls `listener(value)` whenever the value under `url` changes; returns the id to
-    /// pass to [`Runtime::unsubscribe`].
+    /// Calls `listener(value)` whenever the value under `url` changes; returns the key and the
+    /// id to pass to [`Runtime::unsubscribe`].
     pub fn subscribe(&self, url: &str, listener: Function) -> Result<(String, u32)> {
         let key = self.key_of(url)?.into_owned();
+        self.with_cache(|c| c.observe(&key))?;
         let id = self.next_subscriber.get().wrapping_add(1);
         self.next_subscriber.set(id);
         self.subscribers
@@ -256,23 +260,28 @@ impl Runtime {
             .entry(key.clone())
             .or_default()
             .push((id, listener));
-        self.cache.borrow_mut().observe(&key);
         Ok((key, id))
     }
 
     /// Removes a subscriber; removing one twice is harmless.
     pub fn unsubscribe(&self, key: &str, id: u32) {
-        let mut subscribers = self.subscribers.borrow_mut();
-        let Some(list) = subscribers.get_mut(key) else {
-            return;
-        };
-        let before = list.len();
-        list.retain(|(i, _)| *i != id);
-        if list.len() < before {
+        let removed = {
+            let mut subscribers = self.subscribers.borrow_mut();
+            let Some(list) = subscribers.get_mut(key) else {
+                return;
+            };
+            let before = list.len();
+            list.retain(|(i, _)| *i != id);
+            let removed = list.len() < before;
             if list.is_empty() {
                 subscribers.remove(key);
             }
-            self.cache.borrow_mut().unobserve(key, now());
+            removed
+        };
+        if removed {
+            // Busy cannot happen here (no callback of ours runs); if it did, the entry would
+            // only stay observed, which keeps it in memory a little longer.
+            let _ = self.with_cache(|c| c.unobserve(key, now()));
         }
     }
 
@@ -283,52 +292,52 @@ impl Runtime {
         f: impl FnOnce(&str, &Entry<JsValue>, &CacheConfig) -> T,
     ) -> Result<Option<T>> {
         let key = self.key_of(url)?;
-        let cache = self.cache.borrow();
-        Ok(cache.inspect(&key).map(|e| f(&key, e, cache.config())))
+        self.with_cache(|c| c.inspect(&key).map(|e| f(&key, e, c.config())))
     }
 
-    /// Every key in memory.
-    pub fn keys(&self) -> Vec<String> {
-        let mut keys: Vec<String> = self
-            .cache
-            .borrow()
-            .memory()
-            .iter()
-            .map(|(k, _)| k.to_owned())
-            .collect();
+    /// Every key in memory, sorted.
+    pub fn keys(&self) -> Result<Vec<String>> {
+        let mut keys = self.with_cache(|c| {
+            c.memory()
+                .iter()
+                .map(|(k, _)| k.to_owned())
+                .collect::<Vec<_>>()
+        })?;
         keys.sort_unstable();
-        keys
+        Ok(keys)
     }
 
-    /// Resolves a page type name against the configured table.
-    pub fn page_type(&self, name: &str) -> PageTypeId {
-        self.cache.borrow().config().page_types.resolve(name)
+    /// Resolves a page type name against the configured table (unknown names are `browse`).
+    pub fn page_type(&self, name: &str) -> Result<PageTypeId> {
+        self.with_cache(|c| c.config().page_types.resolve(name))
     }
 
     /// Empties memory and drops every request in flight (their results are not stored).
-    pub fn clear(&self) {
-        self.cache.borrow_mut().clear();
+    pub fn clear(&self) -> Result<()> {
+        self.with_cache(|c| c.clear())?;
         self.pending.borrow_mut().clear();
+        Ok(())
     }
 
-    /// Stops listening and timing; later calls fail with [`Error::Destroyed`].
-    pub fn destroy(&self) {
+    /// Stops listening and timing; later reads fail with [`Error::Destroyed`].
+    pub fn destroy(&self) -> Result<()> {
         self.destroyed.set(true);
         self.signals.borrow_mut().clear();
         self.gc_timer.borrow_mut().take();
-        self.clear();
         self.subscribers.borrow_mut().clear();
+        self.clear()
     }
 
     /// Starts a background request for `key`; subscribers see its result.
     fn revalidate(self: &Rc<Self>, key: String, options: ReadOptions) {
-        // The promise already has a rejection handler (see start_fetch); nobody awaits it.
-        drop(self.start_fetch(key, options));
+        // The promise has a rejection handler already (see start_fetch) and nobody awaits it.
+        // Its only error is Busy, while a callback of ours runs: this revalidation is skipped.
+        let _ = self.start_fetch(key, options);
     }
 
     /// Starts a request for `key` and returns the promise of its value.
-    fn start_fetch(self: &Rc<Self>, key: String, options: ReadOptions) -> Promise {
-        let ticket = self.cache.borrow_mut().begin_fetch(&key, now());
+    fn start_fetch(self: &Rc<Self>, key: String, options: ReadOptions) -> Result<Promise> {
+        let ticket = self.with_cache(|c| c.begin_fetch(&key, now()))?;
         let token = self.next_token.get().wrapping_add(1);
         self.next_token.set(token);
         let rt = Rc::clone(self);
@@ -343,7 +352,7 @@ impl Runtime {
         self.pending
             .borrow_mut()
             .insert(key, (token, promise.clone()));
-        promise
+        Ok(promise)
     }
 
     /// Fetches until a response is stored (or there is nothing left to wait for).
@@ -357,14 +366,14 @@ impl Runtime {
             let fetched = match fetch::send(&self.fetch, ticket.key(), &options.init).await {
                 Ok(f) if (200..300).contains(&f.status) => f,
                 Ok(f) => {
-                    self.cache.borrow_mut().fail_fetch(&ticket);
+                    self.with_cache(|c| c.fail_fetch(&ticket))?;
                     return Err(Error::Status {
                         url: ticket.key().to_owned(),
                         status: f.status,
                     });
                 }
                 Err(e) => {
-                    self.cache.borrow_mut().fail_fetch(&ticket);
+                    self.with_cache(|c| c.fail_fetch(&ticket))?;
                     return Err(e);
                 }
             };
@@ -373,7 +382,7 @@ impl Runtime {
             }
             let control = headers::cache_control(&fetched.headers);
             if control.no_store {
-                self.cache.borrow_mut().fail_fetch(&ticket);
+                self.with_cache(|c| c.fail_fetch(&ticket))?;
                 return decode(ticket.key(), &fetched);
             }
             let arrival = Arrival {
@@ -388,10 +397,9 @@ impl Runtime {
                 body_size: u32::try_from(fetched.body.len()).unwrap_or(u32::MAX),
                 prefetch: options.prefetch,
             };
-            let completion =
-                self.cache
-                    .borrow_mut()
-                    .complete_fetch(&ticket, arrival, now(), || decode(ticket.key(), &fetched))?;
+            let completion = self.with_cache(|c| {
+                c.complete_fetch(&ticket, arrival, now(), || decode(ticket.key(), &fetched))
+            })??;
             match completion {
                 Completion::Stored { changed } => {
                     let value = self.current_value(ticket.key());
@@ -414,9 +422,9 @@ impl Runtime {
                 }
                 Completion::Discarded(DiscardReason::InvalidatedInFlight) => {}
             }
-            ticket = self.cache.borrow_mut().begin_fetch(ticket.key(), now());
+            ticket = self.with_cache(|c| c.begin_fetch(ticket.key(), now()))?;
         }
-        self.cache.borrow_mut().fail_fetch(&ticket);
+        self.with_cache(|c| c.fail_fetch(&ticket))?;
         Err(Error::Unsettled {
             url: ticket.key().to_owned(),
         })
@@ -424,7 +432,7 @@ impl Runtime {
 
     /// The promise of a request for `key` that another task (not `token`'s) owns, if any.
     fn newer_request(&self, key: &str, token: u64) -> Option<Promise> {
-        if !self.cache.borrow().is_in_flight(key) {
+        if !self.with_cache(|c| c.is_in_flight(key)).unwrap_or(false) {
             return None;
         }
         self.pending
@@ -435,10 +443,10 @@ impl Runtime {
     }
 
     fn current_value(&self, key: &str) -> JsValue {
-        self.cache
-            .borrow()
-            .inspect(key)
-            .map_or(JsValue::UNDEFINED, |e| e.value().clone())
+        self.with_cache(|c| c.inspect(key).map(|e| e.value().clone()))
+            .ok()
+            .flatten()
+            .unwrap_or(JsValue::UNDEFINED)
     }
 
     /// Calls the subscribers of `key` with `value`; a throwing subscriber does not stop the others.
@@ -448,6 +456,7 @@ impl Runtime {
             None => return,
         };
         for listener in listeners {
+            // A subscriber's exception is its own; the cache and the other subscribers go on.
             let _ = listener.call1(&JsValue::UNDEFINED, value);
         }
     }

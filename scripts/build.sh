@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds the npm package into pkg/: wasm-pack from the crate, binaryen's wasm-opt, then the JS
+# entry points and package.json from js/ and pkg-template/.
+source "$(dirname "$0")/env.sh"
+profile=${FRESHET_PROFILE:-release}
+wasm_cargo_env wasm-pack --quiet build --target web --"$profile" --weak-refs \
+  --out-dir pkg --out-name freshet_wasm --no-pack >/dev/null
+if [ "$profile" = release ]; then
+  # wasm-pack's own wasm-opt run is off (Cargo.toml); this is binaryen from npm, not Debian's.
+  node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+    --enable-sign-ext --enable-reference-types --enable-mutable-globals \
+    pkg/freshet_wasm_bg.wasm -o pkg/freshet_wasm_bg.wasm
+fi
+cp js/index.js js/index.d.ts js/server.js js/server.d.ts pkg/
+mkdir -p pkg/server && cp js/server/headers.js js/server/headers.d.ts pkg/server/
+cp pkg-template/package.json pkg/
+[ -f README.md ] && cp README.md pkg/
+rm -f pkg/.gitignore
+echo "built pkg/ ($(wc -c <pkg/freshet_wasm_bg.wasm) bytes of wasm)" >&2
