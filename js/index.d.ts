@@ -1,4 +1,5 @@
-import type { CacheOptions, EntryInfo, GetOptions, SetOptions } from './freshet_wasm.js';
+import type { CacheOptions, GetOptions } from './freshet_wasm.js';
+import { FreshetCache } from './freshet_wasm.js';
 
 export type { CacheOptions, EntryInfo, GetOptions, PageTypeOptions, RouteRule, SetOptions } from './freshet_wasm.js';
 export { FreshetCache } from './freshet_wasm.js';
@@ -6,26 +7,12 @@ export { FreshetCache } from './freshet_wasm.js';
 /** What `initFreshet` accepts: where the wasm module comes from. */
 export type WasmSource = string | URL | Request | Response | BufferSource | WebAssembly.Module;
 
-/** A freshet cache, typed for the values you store. */
-export interface Cache {
+/** A freshet cache, typed for the values you store. Created by `createCache`. */
+export declare class Cache extends FreshetCache {
   /** Reads `url` through the cache: memory when servable, else the network (deduplicated). */
   get<T = unknown>(url: string, options?: GetOptions): Promise<T>;
   /** The cached value if it may be shown now; `undefined` otherwise. Synchronous. */
   peek<T = unknown>(url: string): T | undefined;
-  /** Stores `value` under `url` as confirmed data and notifies subscribers. */
-  set<T>(url: string, value: T, options?: SetOptions): void;
-  /** Calls `listener` with each new value of `url`; returns the unsubscribe function. */
-  subscribe<T = unknown>(url: string, listener: (value: T) => void): () => void;
-  /** Invalidates `url`: not served until refetched; refetched now if subscribed. */
-  invalidate(url: string): void;
-  /** Describes the entry of `url` without counting a use. */
-  inspect(url: string): EntryInfo | undefined;
-  /** Every request key in memory, sorted. */
-  keys(): string[];
-  /** Empties memory and drops requests in flight. */
-  clear(): void;
-  /** Stops listeners and timers; later reads reject. */
-  destroy(): void;
 }
 
 /** Loads the wasm module (once); `createCache` calls it for you. */

@@ -1,5 +1,41 @@
-// The freshet entry point: loads the wasm module once and re-exports the cache class.
+// The freshet entry point: loads the wasm module once and exports the cache.
 import init, { FreshetCache } from './freshet_wasm.js';
+
+// Hot reads cross into wasm with an interned integer id instead of the URL string: passing a
+// string costs about as much as the lookup itself (SPEC §10). Ids are memoized per URL string,
+// but only for URLs that do not depend on the page's location (relative ones are re-resolved).
+const MAX_MEMOIZED_URLS = 50_000;
+
+/** A freshet cache. `createCache` makes one once the wasm module is loaded. */
+export class Cache extends FreshetCache {
+  constructor(options) {
+    super(options);
+    this._ids = new Map();
+  }
+
+  _intern(url) {
+    const id = this.__internKey(url);
+    if (url.charCodeAt(0) === 47 /* '/' */ || url.startsWith('http')) {
+      if (this._ids.size >= MAX_MEMOIZED_URLS) {
+        this._ids.clear();
+        this.__resetKeys();
+        return this._intern(url);
+      }
+      this._ids.set(url, id);
+    }
+    return id;
+  }
+
+  peek(url) {
+    const id = this._ids.get(url);
+    return this.__peekId(id === undefined ? this._intern(url) : id);
+  }
+
+  get(url, options) {
+    const id = this._ids.get(url);
+    return this.__getId(id === undefined ? this._intern(url) : id, options);
+  }
+}
 
 let ready;
 
@@ -12,7 +48,7 @@ export function initFreshet(wasm) {
 /** Creates a cache once the wasm module is loaded. */
 export async function createCache(options = {}) {
   await initFreshet(options.wasm);
-  return new FreshetCache(options);
+  return new Cache(options);
 }
 
 export { FreshetCache };

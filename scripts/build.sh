@@ -7,7 +7,7 @@ wasm_cargo_env wasm-pack --quiet build --target web --"$profile" --weak-refs \
   --out-dir pkg --out-name freshet_wasm --no-pack >/dev/null
 if [ "$profile" = release ]; then
   # wasm-pack's own wasm-opt run is off (Cargo.toml); this is binaryen from npm, not Debian's.
-  node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+  node_modules/.bin/wasm-opt -O3 --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-reference-types --enable-mutable-globals \
     pkg/freshet_wasm_bg.wasm -o pkg/freshet_wasm_bg.wasm
 fi

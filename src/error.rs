@@ -47,6 +47,8 @@ pub enum Error {
     Destroyed,
     /// The cache was called back into while busy (from inside one of its own callbacks).
     Busy,
+    /// An interned key id that the cache does not know (ids are reset together with the JS side).
+    UnknownKeyId(u32),
 }
 
 /// Result with the crate's [`Error`].
@@ -64,6 +66,7 @@ impl Error {
             Error::Unsettled { .. } => "UNSETTLED",
             Error::Destroyed => "DESTROYED",
             Error::Busy => "BUSY",
+            Error::UnknownKeyId(_) => "UNKNOWN_KEY_ID",
         }
     }
 }
@@ -86,6 +89,7 @@ impl fmt::Display for Error {
             Error::Busy => {
                 f.write_str("the cache was called while busy; call it again from a later task")
             }
+            Error::UnknownKeyId(id) => write!(f, "unknown key id {id}"),
         }
     }
 }

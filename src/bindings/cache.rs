@@ -41,6 +41,32 @@ impl FreshetCache {
         Ok(self.runtime.get(url, options)?)
     }
 
+    /// The id of `url`'s request key, for the fast paths `__peekId` and `__getId` that
+    /// `js/index.js` uses (numbers cross the boundary far cheaper than strings).
+    #[wasm_bindgen(js_name = __internKey, skip_typescript)]
+    pub fn intern_key(&self, url: &str) -> Result<u32, JsValue> {
+        Ok(self.runtime.intern(url)?)
+    }
+
+    /// `peek` by interned id; `undefined` for an unknown id.
+    #[wasm_bindgen(js_name = __peekId, skip_typescript)]
+    pub fn peek_id(&self, id: u32) -> JsValue {
+        self.runtime.peek_id(id).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    /// `get` by interned id.
+    #[wasm_bindgen(js_name = __getId, skip_typescript)]
+    pub fn get_id(&self, id: u32, options: JsValue) -> Result<Promise, JsValue> {
+        let options = read_options(&self.runtime, &options)?;
+        Ok(self.runtime.get_id(id, options)?)
+    }
+
+    /// Forgets every interned id.
+    #[wasm_bindgen(js_name = __resetKeys, skip_typescript)]
+    pub fn reset_keys(&self) {
+        self.runtime.reset_interned();
+    }
+
     /// The cached value of `url` if it may be shown now, else `undefined`. Synchronous.
     #[wasm_bindgen(unchecked_return_type = "unknown")]
     pub fn peek(&self, url: &str) -> Result<JsValue, JsValue> {

@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod entry;
 pub mod fingerprint;
+pub mod interner;
 pub mod invalidation;
 pub mod key;
 pub mod memory;

@@ -20,6 +20,7 @@ use crate::core::cache::{
 };
 use crate::core::entry::{Entry, InvalidationSource};
 use crate::core::fingerprint::fingerprint;
+use crate::core::interner::KeyInterner;
 use crate::core::invalidation::Target;
 use crate::core::key::{normalize_key, KeyError};
 use crate::core::page_type::PageTypeId;
@@ -78,6 +79,8 @@ pub struct Runtime {
     signals: RefCell<Vec<EventListener>>,
     gc_timer: RefCell<Option<Interval>>,
     destroyed: Cell<bool>,
+    /// Ids of request keys for the fast paths (`peek_id`, `get_id`).
+    interned: RefCell<KeyInterner>,
 }
 
 impl Runtime {
@@ -101,6 +104,7 @@ impl Runtime {
             signals: RefCell::default(),
             gc_timer: RefCell::default(),
             destroyed: Cell::new(false),
+            interned: RefCell::default(),
         });
         rt.listen(config.revalidate_on_focus, config.revalidate_on_reconnect);
         let weak = Rc::downgrade(&rt);
@@ -174,19 +178,60 @@ impl Runtime {
         }
     }
 
+    /// The id of `url`'s request key, for [`Runtime::peek_id`] and [`Runtime::get_id`].
+    pub fn intern(&self, url: &str) -> Result<u32> {
+        let key = self.key_of(url)?;
+        let mut interned = self.interned.try_borrow_mut().map_err(|_| Error::Busy)?;
+        interned.intern(&key).ok_or(Error::Busy)
+    }
+
+    /// Forgets every interned id (the JS side forgets its copies at the same time).
+    pub fn reset_interned(&self) {
+        if let Ok(mut interned) = self.interned.try_borrow_mut() {
+            interned.clear();
+        }
+    }
+
+    /// Runs `f` on the request key of an interned id.
+    fn with_interned<T>(&self, id: u32, f: impl FnOnce(&str) -> Result<T>) -> Result<T> {
+        let interned = self.interned.try_borrow().map_err(|_| Error::Busy)?;
+        let key = interned.resolve(id).ok_or(Error::UnknownKeyId(id))?;
+        f(key)
+    }
+
     /// The value a synchronous read may show now, or `undefined`.
     pub fn peek(&self, url: &str) -> Result<JsValue> {
         let key = self.key_of(url)?;
-        self.with_cache(|c| c.peek(&key, now()).cloned().unwrap_or(JsValue::UNDEFINED))
+        self.peek_key(&key)
+    }
+
+    /// [`Runtime::peek`] by interned id.
+    pub fn peek_id(&self, id: u32) -> Result<JsValue> {
+        self.with_interned(id, |key| self.peek_key(key))
+    }
+
+    fn peek_key(&self, key: &str) -> Result<JsValue> {
+        self.with_cache(|c| c.peek(key, now()).cloned().unwrap_or(JsValue::UNDEFINED))
     }
 
     /// Reads `url`: from memory when servable (revalidating stale data in the background),
     /// else from the network, joining a request already in flight.
     pub fn get(self: &Rc<Self>, url: &str, options: ReadOptions) -> Result<Promise> {
+        let key = self.key_of(url)?;
+        self.get_key(&key, options)
+    }
+
+    /// [`Runtime::get`] by interned id.
+    pub fn get_id(self: &Rc<Self>, id: u32, options: ReadOptions) -> Result<Promise> {
+        // The interner stays borrowed (shared) during the read: nothing in it interns.
+        self.with_interned(id, |key| self.get_key(key, options))
+    }
+
+    fn get_key(self: &Rc<Self>, key: &str, options: ReadOptions) -> Result<Promise> {
         if self.destroyed.get() {
             return Err(Error::Destroyed);
         }
-        let key = self.key_of(url)?;
+        let key = Cow::Borrowed(key);
         if options.force {
             return self.start_fetch(key.into_owned(), options);
         }

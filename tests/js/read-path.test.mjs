@@ -177,6 +177,30 @@ describe('read path', () => {
     assert.deepEqual(keys, ['/community/api/posts']);
   });
 
+  it('relative URLs follow the page location; absolute ones are memoized', async () => {
+    const result = await ctx.page.evaluate(async () => {
+      const cache = await freshet.createCache();
+      cache.set('/tests/a/x', 'under a');
+      cache.set('/tests/b/x', 'under b');
+      history.pushState(null, '', '/tests/a/page.html');
+      const first = cache.peek('x');
+      history.pushState(null, '', '/tests/b/page.html');
+      const second = cache.peek('x');
+      return { first, second, absolute: cache.peek('/tests/a/x') };
+    });
+    assert.deepEqual(result, { first: 'under a', second: 'under b', absolute: 'under a' });
+  });
+
+  it('the URL memo resets past its bound without losing entries', async () => {
+    const result = await ctx.page.evaluate(async () => {
+      const cache = await freshet.createCache({ maxEntries: 100 });
+      cache.set('/kept', 'kept');
+      for (let i = 0; i < 50_010; i++) cache.peek(`/miss/${i}`);
+      return { kept: cache.peek('/kept'), again: cache.peek('/kept') };
+    });
+    assert.deepEqual(result, { kept: 'kept', again: 'kept' });
+  });
+
   it('keeps memory within maxEntries, evicting least recently used', async () => {
     const result = await ctx.page.evaluate(async () => {
       const cache = await freshet.createCache({ maxEntries: 16 });
