@@ -171,6 +171,10 @@ fn configure_page_types(types: &mut PageTypes, table: &JsValue) -> Result<()> {
 
 /// Reads the options of one `get`.
 pub fn read_options(runtime: &Runtime, options: &JsValue) -> Result<ReadOptions> {
+    // The common call passes no options; skip the four field reads (each a call into JS).
+    if options.is_undefined() {
+        return Ok(ReadOptions::default());
+    }
     Ok(ReadOptions {
         page_type: text(options, "pageType")?
             .map(|n| runtime.page_type(&n))
