@@ -8,6 +8,7 @@ pub mod interner;
 pub mod invalidation;
 pub mod key;
 pub mod memory;
+pub mod optimistic;
 pub mod page_type;
 pub mod response;
 pub mod routes;
