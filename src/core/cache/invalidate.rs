@@ -82,3 +82,7 @@ impl<V> Cache<V> {
         self.index.len()
     }
 }
+
+#[cfg(test)]
+#[path = "invalidate_tests.rs"]
+mod tests;
