@@ -74,9 +74,7 @@ fn check(plan: &Plan) {
 
 /// Applies a plan to a small cache, through the index and the fence log.
 fn apply(plan: Plan) {
-    let mut config = CacheConfig::default();
-    config.page_types = PageTypes::default();
-    let mut cache: Cache<u8> = Cache::new(config);
+    let mut cache: Cache<u8> = Cache::new(CacheConfig::default());
     for (i, key) in ["/a", "/story/42", "/x?y=1"].iter().enumerate() {
         let ticket = cache.begin_fetch(key, 0);
         let arrival = Arrival {
@@ -159,7 +157,8 @@ fn time(keys: &str) -> f64 {
 
 #[test]
 fn parse_time_grows_linearly() {
-    let shapes: [(&str, fn(usize) -> String); 5] = [
+    type Shape = (&'static str, fn(usize) -> String);
+    let shapes: [Shape; 5] = [
         ("short tokens", |n| {
             let mut s = String::new();
             let mut i = 0;

@@ -108,9 +108,11 @@ proptest! {
         ops in prop::collection::vec(op(), 1..80),
         max_entries in 2usize..6,
     ) {
-        let mut config = CacheConfig::default();
-        config.limits = Limits { max_entries, max_bytes: 1 << 20 };
-        config.gc_time = 50;
+        let config = CacheConfig {
+            limits: Limits { max_entries, max_bytes: 1 << 20 },
+            gc_time: 50,
+            ..CacheConfig::default()
+        };
         let mut cache: Cache<u32> = Cache::new(config);
         let mut now = 0;
         for op in ops {

@@ -159,26 +159,33 @@ fn read_keys(value: &str, plan: &mut Plan, options: ParseOptions) -> bool {
         if seen.len() > MAX_KEYS {
             return false;
         }
-        let target = if token == "*" {
-            if !options.allow_star {
-                plan.rejected += 1;
-                continue;
-            }
-            Target::All
-        } else if token.starts_with('/') {
-            Target::PathPrefix(token.into())
-        } else if let Some(prefix) = token.strip_suffix('*').filter(|p| p.ends_with(':')) {
-            if prefix.len() < 2 {
-                plan.rejected += 1;
-                continue;
-            }
-            Target::TagPrefix(prefix.into())
-        } else {
-            Target::Tag(token.into())
-        };
-        plan.targets.push(target);
+        match key_target(token, options.allow_star) {
+            Some(target) => plan.targets.push(target),
+            None => plan.rejected += 1,
+        }
     }
     true
+}
+
+/// What one key of `X-Cache-Invalidate-Keys` names: `/path` → a path prefix, `x:*` → a tag
+/// prefix, `*` → everything (only when allowed), anything else → that tag. `None` when refused.
+///
+/// ```
+/// use freshet::core::invalidation::Target;
+/// use freshet::core::protocol::key_target;
+/// assert_eq!(key_target("story:42:*", false), Some(Target::TagPrefix("story:42:".into())));
+/// assert_eq!(key_target("*", false), None);
+/// ```
+pub fn key_target(token: &str, allow_star: bool) -> Option<Target> {
+    if token == "*" {
+        allow_star.then_some(Target::All)
+    } else if token.starts_with('/') {
+        Some(Target::PathPrefix(token.into()))
+    } else if let Some(prefix) = token.strip_suffix('*').filter(|p| p.ends_with(':')) {
+        (prefix.len() >= 2).then(|| Target::TagPrefix(prefix.into()))
+    } else {
+        Some(Target::Tag(token.into()))
+    }
 }
 
 enum Token<'a> {
@@ -203,7 +210,7 @@ fn tokens(value: &str) -> impl Iterator<Item = Token<'_>> {
 
 /// Whether a `Clear-Site-Data` value names `"cache"`, `"storage"` or `"*"` (quotes optional,
 /// case-insensitive). An oversized value wipes: never narrower than asked.
-fn wipes(value: &str) -> bool {
+pub fn wipes(value: &str) -> bool {
     value.len() > MAX_HEADER_BYTES
         || tokens(value).any(|t| match t {
             Token::Good(t) => {
