@@ -379,7 +379,7 @@ impl Runtime {
                 Ok(f) if (200..300).contains(&f.status) => f,
                 Ok(f) => {
                     self.with_cache(|c| c.fail_fetch(&ticket))?;
-                    self.apply_headers(&f.headers, ticket.key(), None);
+                    self.apply_headers(&f.headers, ticket.key(), None, None);
                     return Err(Error::Status {
                         url: ticket.key().to_owned(),
                         status: f.status,
@@ -396,7 +396,7 @@ impl Runtime {
             let control = headers::cache_control(&fetched.headers);
             if control.no_store {
                 self.with_cache(|c| c.fail_fetch(&ticket))?;
-                self.apply_headers(&fetched.headers, ticket.key(), None);
+                self.apply_headers(&fetched.headers, ticket.key(), None, None);
                 return decode(ticket.key(), &fetched);
             }
             let arrival = Arrival {
@@ -416,7 +416,7 @@ impl Runtime {
             })??;
             // After storing, so that the response's own headers do not fence it; its entry is
             // spared, every other one they name is invalidated before the caller sees the value.
-            self.apply_headers(&fetched.headers, ticket.key(), Some(ticket.key()));
+            self.apply_headers(&fetched.headers, ticket.key(), Some(ticket.key()), None);
             match completion {
                 Completion::Stored { changed } => {
                     let value = self.current_value(ticket.key());

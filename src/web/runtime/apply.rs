@@ -52,49 +52,67 @@ impl Runtime {
 
     /// Applies the invalidation headers of a response for `key` (its request key): only from
     /// the page's origin or an allowed one; `spare` is left alone (the entry the response just
-    /// stored). Never fails: a malformed header is ignored token by token.
+    /// stored); `extra` is applied with them (a write's own URL). Never fails: a malformed
+    /// header is ignored token by token.
     pub(super) fn apply_headers(
         self: &Rc<Self>,
         headers: &Headers,
         key: &str,
         spare: Option<&str>,
+        extra: Option<Target>,
     ) {
+        let event = self.header_event(headers, key);
+        if event.as_ref().is_some_and(|e| e.wipe) {
+            // Busy only inside one of our own callbacks; the wipe is then lost in this tab.
+            let _ = self.clear();
+        } else {
+            let (mut plan, source) = match &event {
+                Some(e) => (self.plan_of(e), InvalidationSource::Header(describe(e))),
+                None => (Plan::default(), InvalidationSource::Mutation),
+            };
+            plan.targets.extend(extra);
+            self.apply_plan(plan, source, spare);
+        }
+        if let (Some(event), Some(channel)) = (event, self.broadcast.borrow().as_ref()) {
+            channel.send(&event);
+        }
+    }
+
+    /// The invalidation headers of a response as an event, if it has any and its origin counts.
+    fn header_event(&self, headers: &Headers, key: &str) -> Option<TabEvent> {
         let page_types = header(headers, "x-cache-invalidate");
         let keys = header(headers, "x-cache-invalidate-keys");
         let clear = header(headers, "clear-site-data");
         if page_types.is_none() && keys.is_none() && clear.is_none() {
-            return;
+            return None;
         }
         let origin = origin_of_key(key);
         if !origin.is_empty() && !self.invalidation.origins.iter().any(|o| o == origin) {
-            return;
+            return None;
         }
-        let event = TabEvent {
+        Some(TabEvent {
             wipe: clear.as_deref().is_some_and(wipes),
             page_types,
             keys,
             timestamp: header(headers, "x-cache-invalidate-timestamp"),
             origin: origin.to_owned(),
-        };
-        self.apply_event(&event, false, spare);
-        if let Some(channel) = self.broadcast.borrow().as_ref() {
-            channel.send(&event);
-        }
+        })
     }
 
     fn apply_tab_event(self: &Rc<Self>, event: TabEvent) {
-        if !self.destroyed.get() {
-            self.apply_event(&event, true, None);
+        if self.destroyed.get() {
+            return;
+        }
+        if event.wipe {
+            let _ = self.clear();
+        } else {
+            let plan = self.plan_of(&event);
+            self.apply_plan(plan, InvalidationSource::Tab, None);
         }
     }
 
-    /// Parses and applies one event (a wipe empties the cache; the rest is ignored then).
-    fn apply_event(self: &Rc<Self>, event: &TabEvent, from_tab: bool, spare: Option<&str>) {
-        if event.wipe {
-            // Busy only inside one of our own callbacks; the wipe is then lost in this tab.
-            let _ = self.clear();
-            return;
-        }
+    /// The plan of an event's header values (empty if the cache is busy).
+    fn plan_of(&self, event: &TabEvent) -> Plan {
         let raw = RawHeaders {
             page_types: event.page_types.as_deref(),
             keys: event.keys.as_deref(),
@@ -104,18 +122,13 @@ impl Runtime {
         let options = ParseOptions {
             allow_star: self.invalidation.allow_star,
         };
-        let Ok(mut plan) = self.with_cache(|c| parse(&raw, &c.config().page_types, options)) else {
-            return;
-        };
+        let mut plan = self
+            .with_cache(|c| parse(&raw, &c.config().page_types, options))
+            .unwrap_or_default();
         if !event.origin.is_empty() {
             prefix_paths(&mut plan, &event.origin);
         }
-        let source = if from_tab {
-            InvalidationSource::Tab
-        } else {
-            InvalidationSource::Header(describe(&raw))
-        };
-        self.apply_plan(plan, source, spare);
+        plan
     }
 
     fn apply_plan(self: &Rc<Self>, plan: Plan, source: InvalidationSource, spare: Option<&str>) {
@@ -202,16 +215,9 @@ impl Runtime {
             return;
         };
         let key = key.into_owned();
-        self.apply_headers(&response.headers(), &key, None);
-        let write = !matches!(method, "GET" | "HEAD" | "OPTIONS");
-        if write && response.ok() {
-            let refetch = self
-                .with_cache(|c| {
-                    c.invalidate(Target::Key(key.into()), InvalidationSource::Mutation, now())
-                })
-                .unwrap_or_default();
-            self.refetch(refetch);
-        }
+        let write = !matches!(method, "GET" | "HEAD" | "OPTIONS") && response.ok();
+        let extra = write.then(|| Target::Key(key.clone().into()));
+        self.apply_headers(&response.headers(), &key, None, extra);
     }
 }
 
@@ -237,12 +243,12 @@ fn prefix_paths(plan: &mut Plan, origin: &str) {
     }
 }
 
-fn describe(raw: &RawHeaders<'_>) -> String {
+fn describe(event: &TabEvent) -> String {
     let mut parts = Vec::new();
-    if let Some(v) = raw.page_types {
+    if let Some(v) = &event.page_types {
         parts.push(format!("X-Cache-Invalidate: {v}"));
     }
-    if let Some(v) = raw.keys {
+    if let Some(v) = &event.keys {
         parts.push(format!("X-Cache-Invalidate-Keys: {v}"));
     }
     let text = parts.join("; ");
@@ -298,11 +304,10 @@ mod tests {
 
     #[test]
     fn causes_are_bounded() {
-        let long = "k,".repeat(500);
-        let raw = RawHeaders {
-            keys: Some(&long),
-            ..RawHeaders::default()
+        let event = TabEvent {
+            keys: Some("k,".repeat(500)),
+            ..TabEvent::default()
         };
-        assert!(describe(&raw).chars().count() <= CAUSE_CHARS + 1);
+        assert!(describe(&event).chars().count() <= CAUSE_CHARS + 1);
     }
 }
