@@ -2,7 +2,7 @@
 //! the matcher: arbitrary bytes and adversarial token soups never panic, plans keep their
 //! invariants, and parsing time grows linearly with the input.
 //!
-//! Cases per property: `FRESHET_FUZZ_CASES` (default 2,000, so `scripts/test.sh` stays quick).
+//! Cases per property: `FRESHET_FUZZ_CASES` (default 500, so `scripts/test.sh` stays quick).
 //! The recorded run: `FRESHET_FUZZ_CASES=1000000 cargo test --release --test protocol_fuzz`.
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -21,7 +21,7 @@ fn cases() -> u32 {
     std::env::var("FRESHET_FUZZ_CASES")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(2_000)
+        .unwrap_or(500)
 }
 
 /// A header value as `Headers.get` hands it over: bytes read as Latin-1 (or as lossy UTF-8).

@@ -296,6 +296,22 @@ describe('tabs', () => {
     await other.close();
   });
 
+  it('without BroadcastChannel, the storage event carries invalidations', async () => {
+    const other = await secondPage();
+    for (const page of [ctx.page, other]) {
+      await page.evaluate(() => { delete window.BroadcastChannel; });
+      await setup(page);
+    }
+    await ctx.page.evaluate(() => cache.fetch('/__test/headers?X-Cache-Invalidate=community', { method: 'POST' }));
+    const state = await other.evaluate(async (posts) => {
+      for (let i = 0; i < 50 && cache.inspect(posts).state !== 'invalidated'; i++) await new Promise((r) => setTimeout(r, 2));
+      return cache.inspect(posts).state;
+    }, POSTS);
+    assert.equal(state, 'invalidated');
+    assert.deepEqual(await ctx.page.evaluate(() => Object.keys(localStorage)), [], 'nothing left in localStorage');
+    await other.close();
+  });
+
   it('a well-formed event from another tab is applied', async () => {
     await setup(ctx.page);
     const result = await ctx.page.evaluate(async () => {
