@@ -1,7 +1,12 @@
-import type { CacheOptions, GetOptions } from './freshet_wasm.js';
+import type { CacheOptions, EntryInfo, GetOptions, InvalidateSpec, SetOptions } from './freshet_wasm.js';
 import { FreshetCache } from './freshet_wasm.js';
 
-export type { CacheOptions, EntryInfo, GetOptions, PageTypeOptions, RouteRule, SetOptions } from './freshet_wasm.js';
+export type {
+  CacheOptions, EntryInfo, GetOptions, InvalidateSpec, PageTypeOptions, RouteRule, SetOptions,
+} from './freshet_wasm.js';
+
+/** The shape of `fetch`. */
+export type FetchLike = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
 export { FreshetCache } from './freshet_wasm.js';
 
 /** What `initFreshet` accepts: where the wasm module comes from. */
@@ -13,6 +18,29 @@ export declare class Cache extends FreshetCache {
   get<T = unknown>(url: string, options?: GetOptions): Promise<T>;
   /** The cached value if it may be shown now; `undefined` otherwise. Synchronous. */
   peek<T = unknown>(url: string): T | undefined;
+  /** Stores `value` under `url` as confirmed data and notifies subscribers. */
+  set<T>(url: string, value: T, options?: SetOptions): void;
+  /** Calls `listener` with each new value of `url`; returns the unsubscribe function. */
+  subscribe<T = unknown>(url: string, listener: (value: T) => void): () => void;
+  /** Invalidates `url`, or what `spec` names: not served until refetched; refetched now if subscribed. */
+  invalidate(what: string | InvalidateSpec): void;
+  /** Invalidates entries carrying any of `tags`; `story:42:*` is a prefix pattern. */
+  invalidateTags(tags: string[]): void;
+  /** Invalidates every entry of the named page types (unknown names are ignored). */
+  invalidatePageTypes(pageTypes: string[]): void;
+  /**
+   * `fetch` through the cache: the response's invalidation headers are applied (and a
+   * successful write invalidates its URL) before the promise resolves with the response.
+   */
+  fetch(input: RequestInfo | URL, init?: RequestInit, via?: FetchLike): Promise<Response>;
+  /** Describes the entry of `url` without counting a use. */
+  inspect(url: string): EntryInfo | undefined;
+  /** Every request key in memory, sorted. */
+  keys(): string[];
+  /** Empties memory and drops requests in flight, in every tab of the origin. */
+  clear(): void;
+  /** Stops listeners and timers; later reads reject. */
+  destroy(): void;
 }
 
 /** Loads the wasm module (once); `createCache` calls it for you. */
@@ -20,3 +48,6 @@ export declare function initFreshet(wasm?: WasmSource): Promise<unknown>;
 
 /** Creates a cache once the wasm module is loaded. */
 export declare function createCache(options?: CacheOptions & { wasm?: WasmSource }): Promise<Cache>;
+
+/** A `fetch` whose responses' invalidation headers `cache` applies before the caller sees them. */
+export declare function wrapFetch(cache: Cache, fetchImpl?: FetchLike): FetchLike;

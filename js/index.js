@@ -51,4 +51,15 @@ export async function createCache(options = {}) {
   return new Cache(options);
 }
 
+/**
+ * A `fetch` that goes through `cache`: every response's invalidation headers are applied (and a
+ * successful write invalidates its own URL) before the caller sees it. Same signature and
+ * results as `fetchImpl` (default: the cache's own `fetch`).
+ *   const fetch2 = wrapFetch(cache);            // or wrapFetch(cache, window.fetch)
+ *   await fetch2('/studio/api/scenes/x', { method: 'PATCH', body });
+ */
+export function wrapFetch(cache, fetchImpl) {
+  return (input, init) => cache.fetch(input, init, fetchImpl);
+}
+
 export { FreshetCache };

@@ -25,6 +25,18 @@ export function createControlApi({ store, faults, requests }) {
     ['/__test/requests', {
       GET: ({ req, res }) => sendJson(req, res, 200, requests.snapshot()),
     }],
+    // Answers with the headers named in the query (`?X-Cache-Invalidate-Keys=story:1:*`), so
+    // browser tests can send every header form through a real HTTP response. Any method.
+    ['/__test/headers', Object.fromEntries(['GET', 'POST', 'PATCH', 'PUT', 'DELETE'].map((method) => [
+      method,
+      ({ req, res }) => {
+        const query = new URL(req.url, 'http://localhost').searchParams;
+        const headers = {};
+        // A name given twice becomes two header fields, as a proxy might send them.
+        for (const [name, value] of query) headers[name] = [...(headers[name] ?? []), value];
+        sendJson(req, res, 200, { ok: true }, headers);
+      },
+    ]))],
     ['/__test/requests/reset', {
       POST: ({ req, res }) => {
         requests.reset();

@@ -106,12 +106,13 @@ describe('static files', () => {
   });
 });
 
-test('the real repository serves its placeholder index page', async () => {
+test('the real repository serves its demo page', async () => {
   const real = await startServer({ port: 0 });
   try {
     const res = await rawRequest(real.url, '/');
     assert.equal(res.status, 200);
-    assert.match(res.text, /href="\/pages\/studio\.html"/);
+    assert.match(res.text, /<title>freshet demo/);
+    assert.match(res.text, /src="\/pages\/index\.js"/);
   } finally {
     await real.close();
   }

@@ -172,3 +172,22 @@ test('cacheTagsHeader joins tags with commas', () => {
   assert.throws(() => cacheTagsHeader([1]), TypeError);
   assert.throws(() => cacheTagsHeader(['a,b']), TypeError);
 });
+
+// The same vectors are checked against the Rust helper (tests/server_vectors.rs).
+test('shared vectors: the JS helper gives exactly the headers the Rust helper gives', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const url = new URL('../../tests/vectors/invalidation-headers.json', import.meta.url);
+  const vectors = JSON.parse(await readFile(url, 'utf8'));
+  assert.ok(vectors.cases.length >= 20);
+  for (const { context, headers, error } of vectors.cases) {
+    if (error) {
+      assert.throws(() => invalidationHeaders(context), TypeError, JSON.stringify(context));
+    } else {
+      assert.deepEqual(invalidationHeaders(context), headers, JSON.stringify(context));
+    }
+  }
+  for (const { tags, header, error } of vectors.tags) {
+    if (error) assert.throws(() => cacheTagsHeader(tags), TypeError);
+    else assert.deepEqual(cacheTagsHeader(tags), { 'X-Cache-Tags': header });
+  }
+});

@@ -11,7 +11,9 @@ use crate::core::entry::{ChangeCause, Entry};
 use crate::web::clock::now;
 use crate::web::runtime::Runtime;
 
-use super::options::{read_options, runtime_config, write_options};
+use super::options::{
+    invalidate_spec, page_type_targets, read_options, runtime_config, tag_targets, write_options,
+};
 
 /// A cache: memory tier, read-through `fetch`, subscriptions.
 #[wasm_bindgen]
@@ -102,9 +104,46 @@ impl FreshetCache {
         Ok(unsubscribe.into_js_value().unchecked_into())
     }
 
-    /// Invalidates `url`: not served until refetched; refetched now if it has subscribers.
-    pub fn invalidate(&self, url: &str) -> Result<(), JsValue> {
-        Ok(self.runtime.invalidate(url)?)
+    /// Invalidates `url`, or what an `{ keys, tags, pageTypes, paths }` object names: not
+    /// served until refetched; refetched now if subscribed.
+    pub fn invalidate(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | InvalidateSpec")] what: JsValue,
+    ) -> Result<(), JsValue> {
+        if let Some(url) = what.as_string() {
+            return Ok(self.runtime.invalidate(&url)?);
+        }
+        let targets = invalidate_spec(&self.runtime, &what)?;
+        Ok(self.runtime.invalidate_targets(targets)?)
+    }
+
+    /// Invalidates the entries carrying any of `tags` (`story:42:*` is a prefix pattern).
+    #[wasm_bindgen(js_name = invalidateTags)]
+    pub fn invalidate_tags(&self, tags: Vec<String>) -> Result<(), JsValue> {
+        Ok(self.runtime.invalidate_targets(tag_targets(tags))?)
+    }
+
+    /// Invalidates every entry of the named page types (unknown names are ignored).
+    #[wasm_bindgen(js_name = invalidatePageTypes)]
+    pub fn invalidate_page_types(&self, page_types: Vec<String>) -> Result<(), JsValue> {
+        let targets = page_type_targets(&self.runtime, page_types)?;
+        Ok(self.runtime.invalidate_targets(targets)?)
+    }
+
+    /// `fetch` through the cache: the response's invalidation headers are applied (and a
+    /// successful write invalidates its URL) before the promise resolves with the response.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Response>")]
+    pub fn fetch(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "RequestInfo | URL")] input: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: JsValue,
+        #[wasm_bindgen(
+            unchecked_optional_param_type = "(input: RequestInfo | URL, init?: RequestInit) => Promise<Response>"
+        )]
+        via: JsValue,
+    ) -> Promise {
+        self.runtime
+            .fetch_through(input, init, via.dyn_into::<Function>().ok())
     }
 
     /// Describes the entry of `url` without counting a use; `undefined` when absent.
@@ -122,9 +161,9 @@ impl FreshetCache {
         Ok(self.runtime.keys()?)
     }
 
-    /// Empties memory and drops requests in flight.
+    /// Empties memory and drops requests in flight, in this tab and the other tabs.
     pub fn clear(&self) -> Result<(), JsValue> {
-        Ok(self.runtime.clear()?)
+        Ok(self.runtime.clear_everywhere()?)
     }
 
     /// Stops the cache's listeners and timers; later reads reject.

@@ -3,11 +3,13 @@
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::core::invalidation::Target;
 use crate::core::page_type::{Lifetimes, PageTypes, CUSTOM_DEFAULT};
+use crate::core::protocol::key_target;
 use crate::core::routes::RouteRule;
 use crate::core::Millis;
 use crate::error::{Error, Result};
-use crate::web::runtime::{ReadOptions, Runtime, RuntimeConfig};
+use crate::web::runtime::{InvalidationConfig, ReadOptions, Runtime, RuntimeConfig};
 
 /// A field of an options object; `undefined` when the object is not one.
 fn field(object: &JsValue, name: &str) -> JsValue {
@@ -84,6 +86,7 @@ pub fn runtime_config(options: &JsValue) -> Result<RuntimeConfig> {
         origin: String::new(),
         revalidate_on_focus: flag(options, "revalidateOnFocus", true)?,
         revalidate_on_reconnect: flag(options, "revalidateOnReconnect", true)?,
+        invalidation: invalidation_config(options)?,
     };
     let cache = &mut config.cache;
     configure_page_types(&mut cache.page_types, &field(options, "pageTypes"))?;
@@ -133,6 +136,28 @@ pub fn runtime_config(options: &JsValue) -> Result<RuntimeConfig> {
             .unwrap_or_default(),
     };
     Ok(config)
+}
+
+/// Reads `invalidationOrigins`, `allowInvalidateAll`, `namespace` and `crossTab`.
+fn invalidation_config(options: &JsValue) -> Result<InvalidationConfig> {
+    let mut origins = Vec::new();
+    for origin in strings(options, "invalidationOrigins")? {
+        // Keyed like request keys (lower case, default port dropped) so the two compare.
+        let with_path = format!("{}/", origin.trim_end_matches('/'));
+        let key = crate::core::key::normalize_key(&with_path, "").map_err(|_| {
+            bad(
+                "invalidationOrigins",
+                "an array of origins like \"https://api.example\"",
+            )
+        })?;
+        origins.push(key.trim_end_matches('/').to_owned());
+    }
+    Ok(InvalidationConfig {
+        origins,
+        allow_star: flag(options, "allowInvalidateAll", false)?,
+        namespace: text(options, "namespace")?.unwrap_or_else(|| "freshet".to_owned()),
+        cross_tab: flag(options, "crossTab", true)?,
+    })
 }
 
 fn configure_page_types(types: &mut PageTypes, table: &JsValue) -> Result<()> {
@@ -197,4 +222,47 @@ pub fn write_options(
             .transpose()?,
         strings(options, "tags")?,
     ))
+}
+
+/// Targets of tags as the app names them (`story:42:*` is a prefix; empty and `*` are skipped).
+pub fn tag_targets(tags: Vec<String>) -> Vec<Target> {
+    tags.iter()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty() && !t.chars().any(char::is_control))
+        .filter_map(|t| key_target(t, false))
+        .collect()
+}
+
+/// Targets of page types by name; unknown names are ignored.
+pub fn page_type_targets(runtime: &Runtime, names: Vec<String>) -> Result<Vec<Target>> {
+    let mut targets = Vec::new();
+    for name in names {
+        if let Some(id) = runtime.page_type_named(&name)? {
+            targets.push(Target::PageType(id));
+        }
+    }
+    Ok(targets)
+}
+
+/// Reads `{ keys?, tags?, pageTypes?, paths? }` of `invalidate`.
+pub fn invalidate_spec(runtime: &Runtime, spec: &JsValue) -> Result<Vec<Target>> {
+    if !spec.is_object() {
+        return Err(bad(
+            "invalidate()",
+            "given a URL or { keys?, tags?, pageTypes?, paths? }",
+        ));
+    }
+    let mut targets = Vec::new();
+    for url in strings(spec, "keys")? {
+        targets.push(Target::Key(runtime.key_of(&url)?.into()));
+    }
+    targets.extend(tag_targets(strings(spec, "tags")?));
+    targets.extend(page_type_targets(runtime, strings(spec, "pageTypes")?)?);
+    for path in strings(spec, "paths")? {
+        if !path.starts_with('/') {
+            return Err(bad("paths", "an array of paths starting with '/'"));
+        }
+        targets.push(Target::PathPrefix(path.into()));
+    }
+    Ok(targets)
 }

@@ -48,6 +48,26 @@ export interface CacheOptions {
   fetch?: (input: string, init?: RequestInit) => Promise<Response>;
   /** The page's origin (same-origin URLs are keyed by path). Default: `location.origin`. */
   origin?: string;
+  /** Other origins whose invalidation headers are applied. Default: none (same-origin only). */
+  invalidationOrigins?: string[];
+  /** Accept a bare `*` in `X-Cache-Invalidate-Keys` as "everything". Default false. */
+  allowInvalidateAll?: boolean;
+  /** Names what is shared between tabs (the invalidation channel). Default "freshet". */
+  namespace?: string;
+  /** Exchange invalidations and wipes with the other tabs of the origin. Default true. */
+  crossTab?: boolean;
+}
+
+/** What `invalidate` names besides a single URL. */
+export interface InvalidateSpec {
+  /** Request URLs. */
+  keys?: string[];
+  /** Entity tags; a trailing `:*` is a prefix pattern (`story:42:*`). */
+  tags?: string[];
+  /** Page types (unknown names are ignored). */
+  pageTypes?: string[];
+  /** Request-key path prefixes, starting with `/`. */
+  paths?: string[];
 }
 
 /** Options of one read. */

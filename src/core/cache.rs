@@ -4,15 +4,15 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::hash::BuildHasherDefault;
-use std::rc::Rc;
 
 use rustc_hash::FxHasher;
 
-use super::entry::{ChangeCause, Entry, EntryState, Invalidation, InvalidationSource, Provenance};
-use super::invalidation::{FenceLog, Subject, Target};
+use super::entry::{ChangeCause, Entry, EntryState, Provenance};
+use super::invalidation::{Fence, FenceLog, Subject, Target};
 use super::memory::{Limits, MemoryTier, Removed};
 use super::page_type::{PageTypeId, PageTypes};
 use super::routes::Routes;
+use super::tag_index::TagIndex;
 use super::Millis;
 
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
@@ -141,6 +141,8 @@ pub struct Cache<V> {
     discard_below: u64,
     observers: FastMap<Box<str>, u32>,
     fences: FenceLog,
+    /// Tag, page type and key lookups for invalidations; mirrors `memory`.
+    index: TagIndex,
     seq: u64,
     last_focus_revalidation: Option<Millis>,
 }
@@ -156,6 +158,7 @@ impl<V> Cache<V> {
             discard_below: 0,
             observers: FastMap::default(),
             fences: FenceLog::default(),
+            index: TagIndex::default(),
             seq: 0,
             last_focus_revalidation: None,
         }
@@ -284,6 +287,7 @@ impl<V> Cache<V> {
                 key,
                 page_type,
                 tags: &tags,
+                server_time: arrival.server_time.unwrap_or(ticket.started_at),
             },
         );
         self.prune_fences();
@@ -338,7 +342,7 @@ impl<V> Cache<V> {
         now: Millis,
     ) -> Vec<Removed<V>> {
         let seq = self.next_seq();
-        self.fence(seq, Target::Key(key.into()));
+        self.fence(seq, Fence::of(Target::Key(key.into())));
         let (page_type, tags) = self.classify(key, page_type, tags);
         let lifetimes = self.config.page_types.lifetimes(page_type).clone();
         let provenance = Provenance {
@@ -356,44 +360,15 @@ impl<V> Cache<V> {
         self.insert(key, entry, now)
     }
 
-    /// Invalidates what `target` names, in memory and for requests in flight. Returns the
-    /// observed keys it named: they should be refetched now; the others wait for their next read.
-    pub fn invalidate(
-        &mut self,
-        target: Target,
-        source: InvalidationSource,
-        now: Millis,
-    ) -> Vec<String> {
-        let invalidation = Rc::new(Invalidation { source, at: now });
-        let mut named = Vec::new();
-        match &target {
-            Target::Key(key) => {
-                if let Some(entry) = self.memory.peek_mut(key) {
-                    entry.invalidate(&invalidation);
-                }
-                named.push(key.to_string());
-            }
-            Target::All => {
-                for (key, entry) in self.memory.iter_mut() {
-                    entry.invalidate(&invalidation);
-                    named.push(key.to_owned());
-                }
-                named.extend(self.in_flight.keys().map(|k| k.to_string()));
-            }
-        }
-        let seq = self.next_seq();
-        self.fence(seq, target);
-        named.sort_unstable();
-        named.dedup();
-        named.retain(|k| self.is_observed(k));
-        named
-    }
-
     /// Removes `key` from memory; a response already in flight for it is discarded.
     pub fn remove(&mut self, key: &str) -> Option<Entry<V>> {
         let seq = self.next_seq();
-        self.fence(seq, Target::Key(key.into()));
-        self.memory.remove(key).map(|(_, e)| e)
+        self.fence(seq, Fence::of(Target::Key(key.into())));
+        let removed = self.memory.remove(key).map(|(_, e)| e);
+        if let Some(e) = &removed {
+            self.index.remove(key, e.page_type, &e.tags);
+        }
+        removed
     }
 
     /// Empties memory and forgets every request in flight (their responses are discarded).
@@ -402,6 +377,7 @@ impl<V> Cache<V> {
         self.in_flight.clear();
         self.open.clear();
         self.fences.prune(None);
+        self.index.clear();
         self.memory.clear()
     }
 
@@ -455,8 +431,11 @@ impl<V> Cache<V> {
     /// Drops expired entries and unobserved ones idle for `gc_time`.
     pub fn collect_garbage(&mut self, now: Millis) -> Vec<Removed<V>> {
         let observers = &self.observers;
-        self.memory
-            .collect_garbage(now, self.config.gc_time, &|k| observers.contains_key(k))
+        let removed = self
+            .memory
+            .collect_garbage(now, self.config.gc_time, &|k| observers.contains_key(k));
+        self.unindex(&removed);
+        removed
     }
 
     /// Page type (call, else route, else browse) and tags (route, call and headers, deduplicated).
@@ -476,8 +455,14 @@ impl<V> Cache<V> {
 
     fn insert(&mut self, key: &str, entry: Entry<V>, now: Millis) -> Vec<Removed<V>> {
         let observers = &self.observers;
-        self.memory
-            .insert(key, entry, now, &|k| observers.contains_key(k))
+        let removed = self
+            .memory
+            .insert(key, entry, now, &|k| observers.contains_key(k));
+        self.unindex(&removed);
+        if let Some(e) = self.memory.peek(key) {
+            self.index.insert(key, e.page_type, &e.tags);
+        }
+        removed
     }
 
     fn end_flight(&mut self, ticket: &Ticket) {
@@ -511,9 +496,9 @@ impl<V> Cache<V> {
         self.fences.prune(self.open.first().copied());
     }
 
-    fn fence(&mut self, seq: u64, target: Target) {
+    fn fence(&mut self, seq: u64, fence: Fence) {
         if !self.open.is_empty() {
-            self.fences.record(seq, target);
+            self.fences.record(seq, fence);
         }
     }
 
@@ -531,5 +516,6 @@ pub fn entry_size(key: &str, body_size: u32) -> u32 {
         .saturating_add(ENTRY_OVERHEAD)
 }
 
+mod invalidate;
 #[cfg(test)]
 mod tests;

@@ -6,12 +6,15 @@ pub mod entry;
 pub mod fingerprint;
 pub mod interner;
 pub mod invalidation;
+pub mod iso8601;
 pub mod key;
 pub mod memory;
 pub mod optimistic;
 pub mod page_type;
+pub mod protocol;
 pub mod response;
 pub mod routes;
+pub mod tag_index;
 
 /// Milliseconds: durations, and times since the Unix epoch on the client's clock.
 pub type Millis = u64;

@@ -1,5 +1,6 @@
 //! Browser glue, one browser API per file. Thin: decisions live in [`crate::core`].
 
+pub mod broadcast;
 pub mod clock;
 pub mod fetch;
 pub mod headers;

@@ -26,11 +26,15 @@ use crate::core::key::{normalize_key, KeyError};
 use crate::core::page_type::PageTypeId;
 use crate::error::{Error, Result};
 
+use super::broadcast::Broadcast;
 use super::clock::now;
 use super::fetch::{self, Fetched};
 use super::headers;
 use super::listener::EventListener;
 use super::timer::Interval;
+
+mod apply;
+pub use apply::InvalidationConfig;
 
 /// How many times a read refetches when invalidations keep overtaking its request.
 const MAX_ATTEMPTS: usize = 4;
@@ -62,6 +66,8 @@ pub struct RuntimeConfig {
     pub revalidate_on_focus: bool,
     /// Revalidate observed entries when the browser comes back online.
     pub revalidate_on_reconnect: bool,
+    /// The invalidation protocol: allowed origins, `*`, tabs.
+    pub invalidation: InvalidationConfig,
 }
 
 type Listeners = HashMap<String, Vec<(u32, Function)>>;
@@ -81,6 +87,8 @@ pub struct Runtime {
     destroyed: Cell<bool>,
     /// Ids of request keys for the fast paths (`peek_id`, `get_id`).
     interned: RefCell<KeyInterner>,
+    invalidation: InvalidationConfig,
+    broadcast: RefCell<Option<Broadcast>>,
 }
 
 impl Runtime {
@@ -105,8 +113,11 @@ impl Runtime {
             gc_timer: RefCell::default(),
             destroyed: Cell::new(false),
             interned: RefCell::default(),
+            invalidation: config.invalidation,
+            broadcast: RefCell::default(),
         });
         rt.listen(config.revalidate_on_focus, config.revalidate_on_reconnect);
+        rt.open_broadcast();
         let weak = Rc::downgrade(&rt);
         *rt.gc_timer.borrow_mut() = Interval::new(gc_every, move || {
             if let Some(rt) = weak.upgrade() {
@@ -369,6 +380,7 @@ impl Runtime {
         self.destroyed.set(true);
         self.signals.borrow_mut().clear();
         self.gc_timer.borrow_mut().take();
+        self.broadcast.borrow_mut().take();
         self.subscribers.borrow_mut().clear();
         self.clear()
     }
@@ -412,6 +424,7 @@ impl Runtime {
                 Ok(f) if (200..300).contains(&f.status) => f,
                 Ok(f) => {
                     self.with_cache(|c| c.fail_fetch(&ticket))?;
+                    self.apply_headers(&f.headers, ticket.key(), None, None);
                     return Err(Error::Status {
                         url: ticket.key().to_owned(),
                         status: f.status,
@@ -428,6 +441,7 @@ impl Runtime {
             let control = headers::cache_control(&fetched.headers);
             if control.no_store {
                 self.with_cache(|c| c.fail_fetch(&ticket))?;
+                self.apply_headers(&fetched.headers, ticket.key(), None, None);
                 return decode(ticket.key(), &fetched);
             }
             let arrival = Arrival {
@@ -445,6 +459,9 @@ impl Runtime {
             let completion = self.with_cache(|c| {
                 c.complete_fetch(&ticket, arrival, now(), || decode(ticket.key(), &fetched))
             })??;
+            // After storing, so that the response's own headers do not fence it; its entry is
+            // spared, every other one they name is invalidated before the caller sees the value.
+            self.apply_headers(&fetched.headers, ticket.key(), Some(ticket.key()), None);
             match completion {
                 Completion::Stored { changed } => {
                     let value = self.current_value(ticket.key());

@@ -1,0 +1,172 @@
+//! Invalidation events between the tabs of an origin: a `BroadcastChannel` named after the
+//! cache namespace, or, where there is none, the `storage` event of a localStorage key written
+//! and removed at once. Tabs exchange events (the header values, or a wipe), never cache
+//! contents; a tab ignores its own echo (by a random tab id) and anything malformed.
+
+use js_sys::{Object, Reflect, JSON};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{BroadcastChannel, MessageEvent, StorageEvent};
+
+use super::listener::EventListener;
+
+/// Wire format version; messages of another version are ignored.
+const VERSION: f64 = 1.0;
+
+/// One event between tabs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TabEvent {
+    /// Wipe the scope (`clear()` or `Clear-Site-Data`).
+    pub wipe: bool,
+    /// `X-Cache-Invalidate`, as received.
+    pub page_types: Option<String>,
+    /// `X-Cache-Invalidate-Keys`, as received.
+    pub keys: Option<String>,
+    /// `X-Cache-Invalidate-Timestamp`, as received.
+    pub timestamp: Option<String>,
+    /// The origin whose `/path` prefixes these are (empty: the page's own).
+    pub origin: String,
+}
+
+/// The channel of one cache; dropping it stops listening.
+pub struct Broadcast {
+    tab: String,
+    channel: Option<BroadcastChannel>,
+    storage_key: String,
+    _listener: Option<EventListener>,
+}
+
+impl Broadcast {
+    /// Opens the channel of `namespace`; `on_event` gets what other tabs send. `None` when the
+    /// page has neither `BroadcastChannel` nor a usable `window`.
+    pub fn open(namespace: &str, on_event: impl Fn(TabEvent) + 'static) -> Option<Self> {
+        let name = format!("freshet:{namespace}:invalidations");
+        let tab = random_id();
+        let own = tab.clone();
+        let accept = move |data: JsValue| {
+            if let Some(event) = decode(&data, &own) {
+                on_event(event);
+            }
+        };
+        match BroadcastChannel::new(&name) {
+            Ok(channel) => {
+                let listener = EventListener::new(&channel, "message", move |e| {
+                    if let Some(e) = e.dyn_ref::<MessageEvent>() {
+                        accept(e.data());
+                    }
+                });
+                Some(Broadcast {
+                    tab,
+                    channel: Some(channel),
+                    storage_key: name,
+                    _listener: listener,
+                })
+            }
+            Err(_) => {
+                let window = web_sys::window()?;
+                let key = name.clone();
+                let listener = EventListener::new(&window, "storage", move |e| {
+                    if let Some(e) = e.dyn_ref::<StorageEvent>() {
+                        if e.key().as_deref() == Some(&key) {
+                            if let Some(value) = e.new_value() {
+                                accept(JsValue::from_str(&value));
+                            }
+                        }
+                    }
+                });
+                Some(Broadcast {
+                    tab,
+                    channel: None,
+                    storage_key: name,
+                    _listener: listener,
+                })
+            }
+        }
+    }
+
+    /// Sends `event` to the other tabs. Best effort: a closed channel or a full or missing
+    /// localStorage loses the event, and nothing is thrown.
+    pub fn send(&self, event: &TabEvent) {
+        let Some(text) = encode(event, &self.tab) else {
+            return;
+        };
+        match &self.channel {
+            Some(channel) => {
+                let _ = channel.post_message(&JsValue::from_str(&text));
+            }
+            None => {
+                let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+                if let Some(storage) = storage {
+                    // Other tabs see the write as a `storage` event; removing it keeps nothing.
+                    let _ = storage.set_item(&self.storage_key, &text);
+                    let _ = storage.remove_item(&self.storage_key);
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Broadcast {
+    fn drop(&mut self) {
+        if let Some(channel) = &self.channel {
+            channel.close();
+        }
+    }
+}
+
+fn encode(event: &TabEvent, tab: &str) -> Option<String> {
+    let o = Object::new();
+    let text = |v: &Option<String>| v.as_deref().map_or(JsValue::NULL, JsValue::from_str);
+    for (name, value) in [
+        ("v", JsValue::from_f64(VERSION)),
+        ("tab", JsValue::from_str(tab)),
+        // Unique per message, so that the storage fallback fires for repeated identical events.
+        ("n", JsValue::from_f64(js_sys::Math::random())),
+        ("wipe", JsValue::from_bool(event.wipe)),
+        ("pageTypes", text(&event.page_types)),
+        ("keys", text(&event.keys)),
+        ("timestamp", text(&event.timestamp)),
+        ("origin", JsValue::from_str(&event.origin)),
+    ] {
+        Reflect::set(&o, &name.into(), &value).ok()?;
+    }
+    JSON::stringify(&o).ok()?.as_string()
+}
+
+/// The event in a message, unless it is our own echo or malformed in any way.
+fn decode(data: &JsValue, own_tab: &str) -> Option<TabEvent> {
+    let text = data.as_string()?;
+    let o = JSON::parse(&text).ok()?;
+    if !o.is_object() {
+        return None;
+    }
+    let get = |name: &str| Reflect::get(&o, &name.into()).ok();
+    if get("v")?.as_f64() != Some(VERSION) {
+        return None;
+    }
+    let tab = get("tab")?.as_string()?;
+    if tab == own_tab {
+        return None;
+    }
+    let optional = |name: &str| -> Option<Option<String>> {
+        let v = get(name)?;
+        if v.is_null() || v.is_undefined() {
+            Some(None)
+        } else {
+            v.as_string().map(Some)
+        }
+    };
+    Some(TabEvent {
+        wipe: get("wipe")?.as_bool()?,
+        page_types: optional("pageTypes")?,
+        keys: optional("keys")?,
+        timestamp: optional("timestamp")?,
+        origin: get("origin")?.as_string()?,
+    })
+}
+
+fn random_id() -> String {
+    // Math.random is enough: the id only tells this tab's messages from the others'.
+    let a = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    let b = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    format!("{:08x}{:08x}", a, b)
+}

@@ -1,0 +1,313 @@
+//! Applying the invalidation headers of responses (freshet's own reads and its `fetch`
+//! wrapper), the invalidations other tabs send, and invalidations the app names.
+
+use std::rc::{Rc, Weak};
+
+use js_sys::{Function, Promise};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use web_sys::{Headers, Request, Response};
+
+use crate::core::entry::InvalidationSource;
+use crate::core::invalidation::{Fence, Target};
+use crate::core::protocol::{parse, wipes, ParseOptions, Plan, RawHeaders};
+use crate::error::Result;
+
+use super::super::broadcast::{Broadcast, TabEvent};
+use super::super::clock::now;
+use super::super::headers::header;
+use super::Runtime;
+
+/// Settings of the invalidation protocol.
+#[derive(Debug, Clone, Default)]
+pub struct InvalidationConfig {
+    /// Other origins whose response headers are applied (`https://api.example`); the page's
+    /// own origin always is.
+    pub origins: Vec<String>,
+    /// Accept a bare `*` in `X-Cache-Invalidate-Keys`.
+    pub allow_star: bool,
+    /// Names the channel between tabs.
+    pub namespace: String,
+    /// Exchange invalidations and wipes with the other tabs of the origin.
+    pub cross_tab: bool,
+}
+
+/// Longest header text kept on an entry as the cause of its invalidation.
+const CAUSE_CHARS: usize = 160;
+
+impl Runtime {
+    /// Opens the channel to the other tabs, if enabled.
+    pub(super) fn open_broadcast(self: &Rc<Self>) {
+        if !self.invalidation.cross_tab {
+            return;
+        }
+        let weak: Weak<Runtime> = Rc::downgrade(self);
+        let channel = Broadcast::open(&self.invalidation.namespace, move |event| {
+            if let Some(rt) = weak.upgrade() {
+                rt.apply_tab_event(event);
+            }
+        });
+        *self.broadcast.borrow_mut() = channel;
+    }
+
+    /// Applies the invalidation headers of a response for `key` (its request key): only from
+    /// the page's origin or an allowed one; `spare` is left alone (the entry the response just
+    /// stored); `extra` is applied with them (a write's own URL). Never fails: a malformed
+    /// header is ignored token by token.
+    pub(super) fn apply_headers(
+        self: &Rc<Self>,
+        headers: &Headers,
+        key: &str,
+        spare: Option<&str>,
+        extra: Option<Target>,
+    ) {
+        let event = self.header_event(headers, key);
+        if event.as_ref().is_some_and(|e| e.wipe) {
+            // Busy only inside one of our own callbacks; the wipe is then lost in this tab.
+            let _ = self.clear();
+        } else {
+            let (mut plan, source) = match &event {
+                Some(e) => (self.plan_of(e), InvalidationSource::Header(describe(e))),
+                None => (Plan::default(), InvalidationSource::Mutation),
+            };
+            plan.targets.extend(extra);
+            self.apply_plan(plan, source, spare);
+        }
+        if let (Some(event), Some(channel)) = (event, self.broadcast.borrow().as_ref()) {
+            channel.send(&event);
+        }
+    }
+
+    /// The invalidation headers of a response as an event, if it has any and its origin counts.
+    fn header_event(&self, headers: &Headers, key: &str) -> Option<TabEvent> {
+        let page_types = header(headers, "x-cache-invalidate");
+        let keys = header(headers, "x-cache-invalidate-keys");
+        let clear = header(headers, "clear-site-data");
+        if page_types.is_none() && keys.is_none() && clear.is_none() {
+            return None;
+        }
+        let origin = origin_of_key(key);
+        if !origin.is_empty() && !self.invalidation.origins.iter().any(|o| o == origin) {
+            return None;
+        }
+        Some(TabEvent {
+            wipe: clear.as_deref().is_some_and(wipes),
+            page_types,
+            keys,
+            timestamp: header(headers, "x-cache-invalidate-timestamp"),
+            origin: origin.to_owned(),
+        })
+    }
+
+    fn apply_tab_event(self: &Rc<Self>, event: TabEvent) {
+        if self.destroyed.get() {
+            return;
+        }
+        if event.wipe {
+            let _ = self.clear();
+        } else {
+            let plan = self.plan_of(&event);
+            self.apply_plan(plan, InvalidationSource::Tab, None);
+        }
+    }
+
+    /// The plan of an event's header values (empty if the cache is busy).
+    fn plan_of(&self, event: &TabEvent) -> Plan {
+        let raw = RawHeaders {
+            page_types: event.page_types.as_deref(),
+            keys: event.keys.as_deref(),
+            timestamp: event.timestamp.as_deref(),
+            clear_site_data: None,
+        };
+        let options = ParseOptions {
+            allow_star: self.invalidation.allow_star,
+        };
+        let mut plan = self
+            .with_cache(|c| parse(&raw, &c.config().page_types, options))
+            .unwrap_or_default();
+        if !event.origin.is_empty() {
+            prefix_paths(&mut plan, &event.origin);
+        }
+        plan
+    }
+
+    fn apply_plan(self: &Rc<Self>, plan: Plan, source: InvalidationSource, spare: Option<&str>) {
+        if plan.targets.is_empty() {
+            return;
+        }
+        let fence = Fence {
+            targets: plan.targets,
+            not_after: plan.not_after,
+        };
+        let refetch = self
+            .with_cache(|c| c.apply_fence(fence, source, now(), spare))
+            .unwrap_or_default();
+        self.refetch(refetch);
+    }
+
+    /// Invalidates what the app names (already resolved to targets); observed entries are
+    /// refetched now.
+    pub fn invalidate_targets(self: &Rc<Self>, targets: Vec<Target>) -> Result<()> {
+        let fence = Fence {
+            targets,
+            not_after: None,
+        };
+        let refetch =
+            self.with_cache(|c| c.apply_fence(fence, InvalidationSource::Api, now(), None))?;
+        self.refetch(refetch);
+        Ok(())
+    }
+
+    /// The id of a configured page type, `None` for unknown names.
+    pub fn page_type_named(
+        &self,
+        name: &str,
+    ) -> Result<Option<crate::core::page_type::PageTypeId>> {
+        self.with_cache(|c| c.config().page_types.lookup(name))
+    }
+
+    /// Empties this cache and tells the other tabs to do the same.
+    pub fn clear_everywhere(&self) -> Result<()> {
+        self.clear()?;
+        if let Some(channel) = self.broadcast.borrow().as_ref() {
+            channel.send(&TabEvent {
+                wipe: true,
+                ..TabEvent::default()
+            });
+        }
+        Ok(())
+    }
+
+    /// `fetch(input, init)` through `via` (or the cache's `fetch`): the response's invalidation
+    /// headers are applied before the promise resolves, and a successful write invalidates its
+    /// own URL. The response is returned untouched; a rejection is the `fetch`'s own.
+    pub fn fetch_through(
+        self: &Rc<Self>,
+        input: JsValue,
+        init: JsValue,
+        via: Option<Function>,
+    ) -> Promise {
+        let rt = Rc::clone(self);
+        let fetch = via.unwrap_or_else(|| self.fetch.clone());
+        future_to_promise(async move {
+            let method = request_method(&input, &init);
+            let url = request_url(&input);
+            let sent = fetch.call2(&JsValue::UNDEFINED, &input, &init)?;
+            let promise = sent
+                .dyn_into::<Promise>()
+                .unwrap_or_else(|value| Promise::resolve(&value));
+            let response = JsFuture::from(promise).await?;
+            if let Some(r) = response.dyn_ref::<Response>() {
+                rt.after_fetch(r, &method, &url);
+            }
+            Ok(response)
+        })
+    }
+
+    fn after_fetch(self: &Rc<Self>, response: &Response, method: &str, url: &str) {
+        let final_url = response.url();
+        let url = if final_url.is_empty() {
+            url
+        } else {
+            &final_url
+        };
+        let Ok(key) = self.key_of(url) else {
+            return;
+        };
+        let key = key.into_owned();
+        let write = !matches!(method, "GET" | "HEAD" | "OPTIONS") && response.ok();
+        let extra = write.then(|| Target::Key(key.clone().into()));
+        self.apply_headers(&response.headers(), &key, None, extra);
+    }
+}
+
+/// The origin part of a request key (`https://api.example`), empty for the page's own origin.
+fn origin_of_key(key: &str) -> &str {
+    if key.starts_with('/') {
+        return "";
+    }
+    let after = key.find("://").map_or(0, |i| i + 3);
+    let end = key
+        .get(after..)
+        .and_then(|rest| rest.find(['/', '?']))
+        .map_or(key.len(), |i| after + i);
+    key.get(..end).unwrap_or(key)
+}
+
+/// `/path` prefixes of another origin name that origin's keys, which carry it in front.
+fn prefix_paths(plan: &mut Plan, origin: &str) {
+    for target in &mut plan.targets {
+        if let Target::PathPrefix(path) = target {
+            *path = format!("{origin}{path}").into();
+        }
+    }
+}
+
+fn describe(event: &TabEvent) -> String {
+    let mut parts = Vec::new();
+    if let Some(v) = &event.page_types {
+        parts.push(format!("X-Cache-Invalidate: {v}"));
+    }
+    if let Some(v) = &event.keys {
+        parts.push(format!("X-Cache-Invalidate-Keys: {v}"));
+    }
+    let text = parts.join("; ");
+    match text.char_indices().nth(CAUSE_CHARS) {
+        Some((cut, _)) => format!("{}…", text.get(..cut).unwrap_or("")),
+        None => text,
+    }
+}
+
+fn request_method(input: &JsValue, init: &JsValue) -> String {
+    let from_init = init
+        .is_object()
+        .then(|| js_sys::Reflect::get(init, &"method".into()).ok())
+        .flatten()
+        .and_then(|m| m.as_string());
+    from_init
+        .or_else(|| input.dyn_ref::<Request>().map(Request::method))
+        .unwrap_or_else(|| "GET".to_owned())
+        .to_ascii_uppercase()
+}
+
+fn request_url(input: &JsValue) -> String {
+    if let Some(s) = input.as_string() {
+        return s;
+    }
+    if let Some(r) = input.dyn_ref::<Request>() {
+        return r.url();
+    }
+    // A URL object, or anything with a useful toString.
+    input
+        .dyn_ref::<js_sys::Object>()
+        .map(|o| String::from(o.to_string()))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_of_keys() {
+        assert_eq!(origin_of_key("/a?b"), "");
+        assert_eq!(
+            origin_of_key("https://api.example/a"),
+            "https://api.example"
+        );
+        assert_eq!(
+            origin_of_key("https://api.example?x"),
+            "https://api.example"
+        );
+        assert_eq!(origin_of_key("https://api.example"), "https://api.example");
+    }
+
+    #[test]
+    fn causes_are_bounded() {
+        let event = TabEvent {
+            keys: Some("k,".repeat(500)),
+            ..TabEvent::default()
+        };
+        assert!(describe(&event).chars().count() <= CAUSE_CHARS + 1);
+    }
+}
