@@ -1,6 +1,6 @@
-import type { CacheOptions, EntryInfo, GetOptions, SetOptions } from './freshet_wasm.js';
+import type { CacheOptions, EntryInfo, GetOptions, SetOptions, StorageInfo } from './freshet_wasm.js';
 
-export type { CacheOptions, EntryInfo, GetOptions, PageTypeOptions, RouteRule, SetOptions } from './freshet_wasm.js';
+export type { CacheOptions, EntryInfo, GetOptions, PageTypeOptions, RouteRule, SetOptions, StorageInfo } from './freshet_wasm.js';
 export { FreshetCache } from './freshet_wasm.js';
 
 /** What `initFreshet` accepts: where the wasm module comes from. */
@@ -22,8 +22,14 @@ export interface Cache {
   inspect(url: string): EntryInfo | undefined;
   /** Every request key in memory, sorted. */
   keys(): string[];
-  /** Empties memory and drops requests in flight. */
+  /** Empties memory, drops requests in flight and wipes the scope's persisted records. */
   clear(): void;
+  /** Switches the user: drops memory and requests in flight; only `scope`'s persisted data is visible. */
+  setScope(scope: string): void;
+  /** Writes pending localStorage changes now (otherwise at the end of the task, and on pagehide). */
+  flush(): void;
+  /** The state of the localStorage tier. */
+  storageInfo(): StorageInfo;
   /** Stops listeners and timers; later reads reject. */
   destroy(): void;
 }

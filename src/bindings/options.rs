@@ -7,6 +7,7 @@ use crate::core::page_type::{Lifetimes, PageTypes, CUSTOM_DEFAULT};
 use crate::core::routes::RouteRule;
 use crate::core::Millis;
 use crate::error::{Error, Result};
+use crate::store::tier::TierConfig;
 use crate::web::runtime::{ReadOptions, Runtime, RuntimeConfig};
 
 /// A field of an options object; `undefined` when the object is not one.
@@ -84,6 +85,7 @@ pub fn runtime_config(options: &JsValue) -> Result<RuntimeConfig> {
         origin: String::new(),
         revalidate_on_focus: flag(options, "revalidateOnFocus", true)?,
         revalidate_on_reconnect: flag(options, "revalidateOnReconnect", true)?,
+        storage: storage_config(options)?,
     };
     let cache = &mut config.cache;
     configure_page_types(&mut cache.page_types, &field(options, "pageTypes"))?;
@@ -133,6 +135,33 @@ pub fn runtime_config(options: &JsValue) -> Result<RuntimeConfig> {
             .unwrap_or_default(),
     };
     Ok(config)
+}
+
+/// The localStorage tier's options; `storage: false` turns persistence off.
+fn storage_config(options: &JsValue) -> Result<Option<TierConfig>> {
+    if !flag(options, "storage", true)? {
+        return Ok(None);
+    }
+    let mut config = TierConfig::default();
+    for (name, slot) in [
+        ("namespace", &mut config.namespace),
+        ("version", &mut config.version),
+        ("scope", &mut config.scope),
+    ] {
+        if let Some(value) = text(options, name)? {
+            if value.is_empty() || value.chars().any(char::is_control) {
+                return Err(bad(name, "a non-empty string without control characters"));
+            }
+            *slot = value;
+        }
+    }
+    if let Some(n) = count(options, "storageBudget")? {
+        config.budget = n;
+    }
+    if let Some(n) = count(options, "entryBudget")? {
+        config.entry_budget = n;
+    }
+    Ok(Some(config))
 }
 
 fn configure_page_types(types: &mut PageTypes, table: &JsValue) -> Result<()> {

@@ -48,6 +48,32 @@ export interface CacheOptions {
   fetch?: (input: string, init?: RequestInit) => Promise<Response>;
   /** The page's origin (same-origin URLs are keyed by path). Default: `location.origin`. */
   origin?: string;
+  /** Persist entries in localStorage. `false` keeps everything in memory. Default true. */
+  storage?: boolean;
+  /** First part of every localStorage key. Default "freshet". */
+  namespace?: string;
+  /** The app's data version; records of another version are discarded. Default "1". */
+  version?: string;
+  /** The user whose data this is; other scopes' data is never visible. Default "anon". */
+  scope?: string;
+  /** Most bytes of records in localStorage. Default 2 MiB. */
+  storageBudget?: number;
+  /** Most bytes of one record; larger values stay in memory only. Default 256 KiB. */
+  entryBudget?: number;
+}
+
+/** What `storageInfo()` tells about the localStorage tier. */
+export interface StorageInfo {
+  /** Whether records reach localStorage (false when disabled, missing or denied). */
+  persistent: boolean;
+  /** Why localStorage is not used, if it failed; null otherwise. */
+  failure: string | null;
+  /** Entries persisted in the current scope. */
+  entries: number;
+  /** Bytes of their records. */
+  bytes: number;
+  /** The current scope. */
+  scope: string;
 }
 
 /** Options of one read. */

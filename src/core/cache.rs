@@ -531,5 +531,8 @@ pub fn entry_size(key: &str, body_size: u32) -> u32 {
         .saturating_add(ENTRY_OVERHEAD)
 }
 
+mod restore;
+pub use restore::Restored;
+
 #[cfg(test)]
 mod tests;

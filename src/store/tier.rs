@@ -127,6 +127,19 @@ impl<S: Storage> StorageTier<S> {
         tier
     }
 
+    /// Opens the tier over a store that may have failed to open; the failure is kept and
+    /// reported once, and the tier runs memory-only.
+    pub fn open_or_fail(storage: Result<S, StoreError>, config: TierConfig, now: Millis) -> Self {
+        match storage {
+            Ok(storage) => Self::open(Some(storage), config, now),
+            Err(error) => {
+                let mut tier = Self::open(None, config, now);
+                tier.failure = Some(error);
+                tier
+            }
+        }
+    }
+
     /// The settings.
     pub fn config(&self) -> &TierConfig {
         &self.config

@@ -24,12 +24,17 @@ use crate::core::invalidation::Target;
 use crate::core::key::{normalize_key, KeyError};
 use crate::core::page_type::PageTypeId;
 use crate::error::{Error, Result};
+use crate::store::tier::TierConfig;
 
 use super::clock::now;
 use super::fetch::{self, Fetched};
 use super::headers;
 use super::listener::EventListener;
 use super::timer::Interval;
+
+mod persist;
+
+pub use persist::StorageInfo;
 
 /// How many times a read refetches when invalidations keep overtaking its request.
 const MAX_ATTEMPTS: usize = 4;
@@ -61,6 +66,8 @@ pub struct RuntimeConfig {
     pub revalidate_on_focus: bool,
     /// Revalidate observed entries when the browser comes back online.
     pub revalidate_on_reconnect: bool,
+    /// The localStorage tier's settings; `None` keeps everything in memory.
+    pub storage: Option<TierConfig>,
 }
 
 type Listeners = HashMap<String, Vec<(u32, Function)>>;
@@ -78,6 +85,9 @@ pub struct Runtime {
     signals: RefCell<Vec<EventListener>>,
     gc_timer: RefCell<Option<Interval>>,
     destroyed: Cell<bool>,
+    /// The localStorage tier (see `persist`).
+    store: RefCell<persist::Tier>,
+    flush_scheduled: Cell<bool>,
 }
 
 impl Runtime {
@@ -101,8 +111,11 @@ impl Runtime {
             signals: RefCell::default(),
             gc_timer: RefCell::default(),
             destroyed: Cell::new(false),
+            store: RefCell::new(persist::open_tier(config.storage)),
+            flush_scheduled: Cell::new(false),
         });
         rt.listen(config.revalidate_on_focus, config.revalidate_on_reconnect);
+        rt.listen_for_flush();
         let weak = Rc::downgrade(&rt);
         *rt.gc_timer.borrow_mut() = Interval::new(gc_every, move || {
             if let Some(rt) = weak.upgrade() {
@@ -177,6 +190,7 @@ impl Runtime {
     /// The value a synchronous read may show now, or `undefined`.
     pub fn peek(&self, url: &str) -> Result<JsValue> {
         let key = self.key_of(url)?;
+        self.restore_if_missing(&key);
         self.with_cache(|c| c.peek(&key, now()).cloned().unwrap_or(JsValue::UNDEFINED))
     }
 
@@ -190,6 +204,7 @@ impl Runtime {
         if options.force {
             return self.start_fetch(key.into_owned(), options);
         }
+        self.restore_if_missing(&key);
         let served = self.with_cache(|c| match c.plan_read(&key, now()) {
             ReadPlan::Serve {
                 value, revalidate, ..
@@ -232,8 +247,14 @@ impl Runtime {
     pub fn invalidate(self: &Rc<Self>, url: &str) -> Result<()> {
         let key = self.key_of(url)?.into_owned();
         let refetch = self.with_cache(|c| {
-            c.invalidate(Target::Key(key.into()), InvalidationSource::Api, now())
+            c.invalidate(
+                Target::Key(key.clone().into()),
+                InvalidationSource::Api,
+                now(),
+            )
         })?;
+        // The persisted record no longer matches the server; a reload must not serve it.
+        self.forget_persisted(&key);
         self.refetch(refetch);
         Ok(())
     }
@@ -312,8 +333,16 @@ impl Runtime {
         self.with_cache(|c| c.config().page_types.resolve(name))
     }
 
-    /// Empties memory and drops every request in flight (their results are not stored).
+    /// Empties memory, the scope's persisted records, and drops every request in flight
+    /// (their results are not stored).
     pub fn clear(&self) -> Result<()> {
+        self.clear_memory()?;
+        self.clear_storage();
+        self.announce_clear();
+        Ok(())
+    }
+
+    fn clear_memory(&self) -> Result<()> {
         self.with_cache(|c| c.clear())?;
         self.pending.borrow_mut().clear();
         Ok(())
@@ -325,7 +354,9 @@ impl Runtime {
         self.signals.borrow_mut().clear();
         self.gc_timer.borrow_mut().take();
         self.subscribers.borrow_mut().clear();
-        self.clear()
+        // Persisted data outlives the cache object; only pending writes are saved.
+        self.flush_storage();
+        self.clear_memory()
     }
 
     /// Starts a background request for `key`; subscribers see its result.
@@ -362,9 +393,21 @@ impl Runtime {
         options: &ReadOptions,
         token: u64,
     ) -> Result<JsValue> {
+        let mut allow_conditional = true;
         for _ in 0..MAX_ATTEMPTS {
-            let fetched = match fetch::send(&self.fetch, ticket.key(), &options.init).await {
+            // Stored validators make the request conditional: a 304 confirms without a body.
+            let validators = allow_conditional
+                .then(|| self.validators(ticket.key()))
+                .flatten();
+            let init = match &validators {
+                Some((etag, modified)) => {
+                    persist::conditional_init(&options.init, etag.as_deref(), modified.as_deref())
+                }
+                None => options.init.clone(),
+            };
+            let fetched = match fetch::send(&self.fetch, ticket.key(), &init).await {
                 Ok(f) if (200..300).contains(&f.status) => f,
+                Ok(f) if f.status == 304 && validators.is_some() => f,
                 Ok(f) => {
                     self.with_cache(|c| c.fail_fetch(&ticket))?;
                     return Err(Error::Status {
@@ -383,7 +426,30 @@ impl Runtime {
             let control = headers::cache_control(&fetched.headers);
             if control.no_store {
                 self.with_cache(|c| c.fail_fetch(&ticket))?;
+                self.forget_persisted(ticket.key());
                 return decode(ticket.key(), &fetched);
+            }
+            if fetched.status == 304 {
+                let arrival = Arrival {
+                    server_time: headers::date(&fetched.headers),
+                    max_age_cap: control.max_age,
+                    ..Arrival::default()
+                };
+                let confirmed =
+                    self.with_cache(|c| c.confirm_not_modified(&ticket, arrival, now()))?;
+                match confirmed {
+                    Some(Completion::Stored { .. }) => {
+                        self.persist_not_modified(ticket.key());
+                        return Ok(self.current_value(ticket.key()));
+                    }
+                    // Memory dropped the entry meanwhile, or something overtook the request:
+                    // ask again, for the whole body.
+                    Some(Completion::Discarded(_)) | None => {
+                        allow_conditional = false;
+                        ticket = self.with_cache(|c| c.begin_fetch(ticket.key(), now()))?;
+                        continue;
+                    }
+                }
             }
             let arrival = Arrival {
                 page_type: options.page_type,
@@ -402,6 +468,7 @@ impl Runtime {
             })??;
             match completion {
                 Completion::Stored { changed } => {
+                    self.persist_response(ticket.key(), &fetched, &control);
                     let value = self.current_value(ticket.key());
                     if changed {
                         self.notify(ticket.key(), &value);
