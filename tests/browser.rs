@@ -27,6 +27,7 @@ fn runtime() -> Rc<Runtime> {
         origin: String::new(),
         revalidate_on_focus: true,
         revalidate_on_reconnect: true,
+        storage: None,
     };
     Runtime::start(config).unwrap()
 }

@@ -88,6 +88,8 @@ pub struct Runtime {
     /// The localStorage tier (see `persist`).
     store: RefCell<persist::Tier>,
     flush_scheduled: Cell<bool>,
+    /// Bumped by `clear` and `setScope`: requests started before are never stored or retried.
+    generation: Cell<u64>,
 }
 
 impl Runtime {
@@ -113,6 +115,7 @@ impl Runtime {
             destroyed: Cell::new(false),
             store: RefCell::new(persist::open_tier(config.storage)),
             flush_scheduled: Cell::new(false),
+            generation: Cell::new(0),
         });
         rt.listen(config.revalidate_on_focus, config.revalidate_on_reconnect);
         rt.listen_for_flush();
@@ -344,6 +347,7 @@ impl Runtime {
 
     fn clear_memory(&self) -> Result<()> {
         self.with_cache(|c| c.clear())?;
+        self.generation.set(self.generation.get().wrapping_add(1));
         self.pending.borrow_mut().clear();
         Ok(())
     }
@@ -372,8 +376,10 @@ impl Runtime {
         let token = self.next_token.get().wrapping_add(1);
         self.next_token.set(token);
         let rt = Rc::clone(self);
+        // Read now: the future first runs in a later microtask, maybe after a `clear`.
+        let generation = self.generation.get();
         let promise = future_to_promise(async move {
-            let result = rt.run(ticket, &options, token).await;
+            let result = rt.run(ticket, &options, token, generation).await;
             rt.pending.borrow_mut().retain(|_, (t, _)| *t != token);
             result.map_err(JsValue::from)
         });
@@ -392,6 +398,7 @@ impl Runtime {
         mut ticket: Ticket,
         options: &ReadOptions,
         token: u64,
+        generation: u64,
     ) -> Result<JsValue> {
         let mut allow_conditional = true;
         for _ in 0..MAX_ATTEMPTS {
@@ -422,6 +429,12 @@ impl Runtime {
             };
             if self.destroyed.get() {
                 return Err(Error::Destroyed);
+            }
+            if self.generation.get() != generation {
+                // Cleared (or the user changed) meanwhile: the caller gets its answer, the
+                // cache keeps nothing of it.
+                self.with_cache(|c| c.fail_fetch(&ticket))?;
+                return decode(ticket.key(), &fetched);
             }
             let control = headers::cache_control(&fetched.headers);
             if control.no_store {

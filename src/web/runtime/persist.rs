@@ -270,8 +270,7 @@ impl Runtime {
     /// Switches the user: flushes, empties memory and in-flight requests, and shows only the
     /// new scope's persisted data from now on.
     pub fn set_scope(&self, scope: &str) -> crate::Result<()> {
-        self.with_cache(|c| c.clear())?;
-        self.pending.borrow_mut().clear();
+        self.clear_memory()?;
         self.flush_scheduled.set(false);
         self.with_tier(|t| t.set_scope(scope, now()));
         Ok(())
