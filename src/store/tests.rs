@@ -479,3 +479,18 @@ fn storage_wiped_between_reads_is_a_miss_and_the_tier_recovers() {
     assert!(reopened.is_empty());
     assert!(store.keys().iter().all(|k| !k.contains(":e:")));
 }
+
+#[test]
+fn a_less_valuable_entry_never_evicts_more_valuable_ones() {
+    let store = Shared::with_quota(1_500);
+    let mut tier = open(&store, TierConfig::default(), T0);
+    tier.put("/draft1", meta("writing", T0), &"d".repeat(300), T0);
+    tier.put("/draft2", meta("writing", T0), &"d".repeat(300), T0);
+    assert!(tier.flush(T0).dropped.is_empty());
+    tier.put("/catalog", meta("browse", T0 + 1), &"c".repeat(900), T0 + 1);
+    let report = tier.flush(T0 + 1);
+    assert_eq!(report.dropped, ["/catalog"]);
+    assert!(report.evicted.is_empty());
+    assert!(tier.load("/draft1", T0 + 2, any_age).is_some());
+    assert!(tier.load("/draft2", T0 + 2, any_age).is_some());
+}

@@ -24,7 +24,13 @@ impl<S: Storage> StorageTier<S> {
 
     /// Candidates for eviction, cheapest loss first: expired or invalidated entries, then by
     /// page type (browse and custom types before community, reading, writing), oldest first.
+    /// Never more valuable than `keep` itself, so that a large browse entry cannot empty the
+    /// store of drafts only to find it still does not fit.
     fn victims(&self, keep: &str, now: Millis) -> Vec<String> {
+        let ceiling = self
+            .index
+            .get(keep)
+            .map_or(u8::MAX, |e| page_type_value(&e.meta.page_type));
         let mut candidates: Vec<(bool, u8, Millis, &String)> = self
             .index
             .iter()
@@ -38,6 +44,7 @@ impl<S: Storage> StorageTier<S> {
                     k,
                 )
             })
+            .filter(|(live, value, ..)| !live || *value <= ceiling)
             .collect();
         candidates.sort_unstable();
         candidates.into_iter().map(|(.., k)| k.clone()).collect()
