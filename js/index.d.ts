@@ -1,8 +1,8 @@
-import type { CacheOptions, EntryInfo, GetOptions, InvalidateSpec, SetOptions } from './freshet_wasm.js';
+import type { CacheOptions, EntryInfo, GetOptions, InvalidateSpec, SetOptions, StorageInfo } from './freshet_wasm.js';
 import { FreshetCache } from './freshet_wasm.js';
 
 export type {
-  CacheOptions, EntryInfo, GetOptions, InvalidateSpec, PageTypeOptions, RouteRule, SetOptions,
+  CacheOptions, EntryInfo, GetOptions, InvalidateSpec, PageTypeOptions, RouteRule, SetOptions, StorageInfo,
 } from './freshet_wasm.js';
 
 /** The shape of `fetch`. */
@@ -37,8 +37,14 @@ export declare class Cache extends FreshetCache {
   inspect(url: string): EntryInfo | undefined;
   /** Every request key in memory, sorted. */
   keys(): string[];
-  /** Empties memory and drops requests in flight, in every tab of the origin. */
+  /** Empties memory, drops requests in flight and wipes the scope's persisted records, in every tab of the origin. */
   clear(): void;
+  /** Switches the user: drops memory and requests in flight; only `scope`'s persisted data is visible. */
+  setScope(scope: string): void;
+  /** Writes pending localStorage changes now (otherwise at the end of the task, and on pagehide). */
+  flush(): void;
+  /** The state of the localStorage tier. */
+  storageInfo(): StorageInfo;
   /** Stops listeners and timers; later reads reject. */
   destroy(): void;
 }

@@ -18,6 +18,7 @@
 pub mod core;
 pub mod error;
 pub mod server;
+pub mod store;
 
 // The glue compiles natively too (so clippy and rustdoc see it); it only runs in a browser.
 pub mod bindings;

@@ -28,6 +28,7 @@ fn runtime() -> Rc<Runtime> {
         revalidate_on_focus: true,
         revalidate_on_reconnect: true,
         invalidation: Default::default(),
+        storage: None,
     };
     Runtime::start(config).unwrap()
 }

@@ -161,9 +161,53 @@ impl FreshetCache {
         Ok(self.runtime.keys()?)
     }
 
-    /// Empties memory and drops requests in flight, in this tab and the other tabs.
+    /// Empties memory, drops requests in flight and wipes the scope's persisted records, in
+    /// this tab and the other tabs.
     pub fn clear(&self) -> Result<(), JsValue> {
         Ok(self.runtime.clear_everywhere()?)
+    }
+
+    /// Switches the user: memory and requests in flight are dropped, and only `scope`'s
+    /// persisted data is visible from now on.
+    #[wasm_bindgen(js_name = setScope)]
+    pub fn set_scope(&self, scope: &str) -> Result<(), JsValue> {
+        if scope.is_empty() || scope.chars().any(char::is_control) {
+            return Err(crate::Error::InvalidOptions(
+                "scope must be a non-empty string without control characters".into(),
+            )
+            .into());
+        }
+        Ok(self.runtime.set_scope(scope)?)
+    }
+
+    /// Writes pending localStorage changes now (they are otherwise written at the end of the
+    /// task and when the page is hidden).
+    pub fn flush(&self) {
+        self.runtime.flush_storage();
+    }
+
+    /// The state of the localStorage tier.
+    #[wasm_bindgen(js_name = storageInfo, unchecked_return_type = "StorageInfo")]
+    pub fn storage_info(&self) -> JsValue {
+        let info = js_sys::Object::new();
+        let Some(state) = self.runtime.storage_info() else {
+            return info.into();
+        };
+        let failure = state
+            .failure
+            .map_or(JsValue::NULL, |f| JsValue::from_str(&f));
+        let fields: [(&str, JsValue); 5] = [
+            ("persistent", state.persistent.into()),
+            ("failure", failure),
+            ("entries", (state.entries as f64).into()),
+            ("bytes", (state.bytes as f64).into()),
+            ("scope", state.scope.into()),
+        ];
+        for (name, value) in fields {
+            // Defining a property on a fresh plain object cannot fail.
+            let _ = js_sys::Reflect::set(&info, &name.into(), &value);
+        }
+        info.into()
     }
 
     /// Stops the cache's listeners and timers; later reads reject.

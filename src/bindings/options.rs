@@ -9,6 +9,7 @@ use crate::core::protocol::key_target;
 use crate::core::routes::RouteRule;
 use crate::core::Millis;
 use crate::error::{Error, Result};
+use crate::store::tier::TierConfig;
 use crate::web::runtime::{InvalidationConfig, ReadOptions, Runtime, RuntimeConfig};
 
 /// A field of an options object; `undefined` when the object is not one.
@@ -87,6 +88,7 @@ pub fn runtime_config(options: &JsValue) -> Result<RuntimeConfig> {
         revalidate_on_focus: flag(options, "revalidateOnFocus", true)?,
         revalidate_on_reconnect: flag(options, "revalidateOnReconnect", true)?,
         invalidation: invalidation_config(options)?,
+        storage: storage_config(options)?,
     };
     let cache = &mut config.cache;
     configure_page_types(&mut cache.page_types, &field(options, "pageTypes"))?;
@@ -158,6 +160,33 @@ fn invalidation_config(options: &JsValue) -> Result<InvalidationConfig> {
         namespace: text(options, "namespace")?.unwrap_or_else(|| "freshet".to_owned()),
         cross_tab: flag(options, "crossTab", true)?,
     })
+}
+
+/// The localStorage tier's options; `storage: false` turns persistence off.
+fn storage_config(options: &JsValue) -> Result<Option<TierConfig>> {
+    if !flag(options, "storage", true)? {
+        return Ok(None);
+    }
+    let mut config = TierConfig::default();
+    for (name, slot) in [
+        ("namespace", &mut config.namespace),
+        ("version", &mut config.version),
+        ("scope", &mut config.scope),
+    ] {
+        if let Some(value) = text(options, name)? {
+            if value.is_empty() || value.chars().any(char::is_control) {
+                return Err(bad(name, "a non-empty string without control characters"));
+            }
+            *slot = value;
+        }
+    }
+    if let Some(n) = count(options, "storageBudget")? {
+        config.budget = n;
+    }
+    if let Some(n) = count(options, "entryBudget")? {
+        config.entry_budget = n;
+    }
+    Ok(Some(config))
 }
 
 fn configure_page_types(types: &mut PageTypes, table: &JsValue) -> Result<()> {

@@ -52,10 +52,20 @@ export interface CacheOptions {
   invalidationOrigins?: string[];
   /** Accept a bare `*` in `X-Cache-Invalidate-Keys` as "everything". Default false. */
   allowInvalidateAll?: boolean;
-  /** Names what is shared between tabs (the invalidation channel). Default "freshet". */
-  namespace?: string;
   /** Exchange invalidations and wipes with the other tabs of the origin. Default true. */
   crossTab?: boolean;
+  /** Persist entries in localStorage. `false` keeps everything in memory. Default true. */
+  storage?: boolean;
+  /** First part of every localStorage key, and the name of the cross-tab channel. Default "freshet". */
+  namespace?: string;
+  /** The app's data version; records of another version are discarded. Default "1". */
+  version?: string;
+  /** The user whose data this is; other scopes' data is never visible. Default "anon". */
+  scope?: string;
+  /** Most bytes of records in localStorage. Default 2 MiB. */
+  storageBudget?: number;
+  /** Most bytes of one record; larger values stay in memory only. Default 256 KiB. */
+  entryBudget?: number;
 }
 
 /** What `invalidate` names besides a single URL. */
@@ -68,6 +78,20 @@ export interface InvalidateSpec {
   pageTypes?: string[];
   /** Request-key path prefixes, starting with `/`. */
   paths?: string[];
+}
+
+/** What `storageInfo()` tells about the localStorage tier. */
+export interface StorageInfo {
+  /** Whether records reach localStorage (false when disabled, missing or denied). */
+  persistent: boolean;
+  /** Why localStorage is not used, if it failed; null otherwise. */
+  failure: string | null;
+  /** Entries persisted in the current scope. */
+  entries: number;
+  /** Bytes of their records. */
+  bytes: number;
+  /** The current scope. */
+  scope: string;
 }
 
 /** Options of one read. */

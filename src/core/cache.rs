@@ -517,5 +517,8 @@ pub fn entry_size(key: &str, body_size: u32) -> u32 {
 }
 
 mod invalidate;
+mod restore;
+pub use restore::Restored;
+
 #[cfg(test)]
 mod tests;

@@ -25,6 +25,8 @@ pub struct TabEvent {
     pub timestamp: Option<String>,
     /// The origin whose `/path` prefixes these are (empty: the page's own).
     pub origin: String,
+    /// The scope (user) a wipe is for: tabs of other scopes ignore it.
+    pub scope: Option<String>,
 }
 
 /// The channel of one cache; dropping it stops listening.
@@ -126,6 +128,7 @@ fn encode(event: &TabEvent, tab: &str) -> Option<String> {
         ("keys", text(&event.keys)),
         ("timestamp", text(&event.timestamp)),
         ("origin", JsValue::from_str(&event.origin)),
+        ("scope", text(&event.scope)),
     ] {
         Reflect::set(&o, &name.into(), &value).ok()?;
     }
@@ -161,6 +164,7 @@ fn decode(data: &JsValue, own_tab: &str) -> Option<TabEvent> {
         keys: optional("keys")?,
         timestamp: optional("timestamp")?,
         origin: get("origin")?.as_string()?,
+        scope: optional("scope")?,
     })
 }
 

@@ -5,5 +5,6 @@ pub mod clock;
 pub mod fetch;
 pub mod headers;
 pub mod listener;
+pub mod local_storage;
 pub mod runtime;
 pub mod timer;

@@ -25,6 +25,7 @@ use crate::core::invalidation::Target;
 use crate::core::key::{normalize_key, KeyError};
 use crate::core::page_type::PageTypeId;
 use crate::error::{Error, Result};
+use crate::store::tier::TierConfig;
 
 use super::broadcast::Broadcast;
 use super::clock::now;
@@ -35,6 +36,9 @@ use super::timer::Interval;
 
 mod apply;
 pub use apply::InvalidationConfig;
+mod persist;
+
+pub use persist::StorageInfo;
 
 /// How many times a read refetches when invalidations keep overtaking its request.
 const MAX_ATTEMPTS: usize = 4;
@@ -68,6 +72,8 @@ pub struct RuntimeConfig {
     pub revalidate_on_reconnect: bool,
     /// The invalidation protocol: allowed origins, `*`, tabs.
     pub invalidation: InvalidationConfig,
+    /// The localStorage tier's settings; `None` keeps everything in memory.
+    pub storage: Option<TierConfig>,
 }
 
 type Listeners = HashMap<String, Vec<(u32, Function)>>;
@@ -89,6 +95,11 @@ pub struct Runtime {
     interned: RefCell<KeyInterner>,
     invalidation: InvalidationConfig,
     broadcast: RefCell<Option<Broadcast>>,
+    /// The localStorage tier (see `persist`).
+    store: RefCell<persist::Tier>,
+    flush_scheduled: Cell<bool>,
+    /// Bumped by `clear` and `setScope`: requests started before are never stored or retried.
+    generation: Cell<u64>,
 }
 
 impl Runtime {
@@ -115,9 +126,13 @@ impl Runtime {
             interned: RefCell::default(),
             invalidation: config.invalidation,
             broadcast: RefCell::default(),
+            store: RefCell::new(persist::open_tier(config.storage)),
+            flush_scheduled: Cell::new(false),
+            generation: Cell::new(0),
         });
         rt.listen(config.revalidate_on_focus, config.revalidate_on_reconnect);
         rt.open_broadcast();
+        rt.listen_for_flush();
         let weak = Rc::downgrade(&rt);
         *rt.gc_timer.borrow_mut() = Interval::new(gc_every, move || {
             if let Some(rt) = weak.upgrade() {
@@ -222,6 +237,11 @@ impl Runtime {
     }
 
     fn peek_key(&self, key: &str) -> Result<JsValue> {
+        if let Some(value) = self.with_cache(|c| c.peek(key, now()).cloned())? {
+            return Ok(value);
+        }
+        // Only a miss looks in the storage tier, so hits pay nothing for it.
+        self.restore_if_missing(key);
         self.with_cache(|c| c.peek(key, now()).cloned().unwrap_or(JsValue::UNDEFINED))
     }
 
@@ -246,12 +266,20 @@ impl Runtime {
         if options.force {
             return self.start_fetch(key.into_owned(), options);
         }
-        let served = self.with_cache(|c| match c.plan_read(&key, now()) {
-            ReadPlan::Serve {
-                value, revalidate, ..
-            } => Some((value.clone(), revalidate)),
-            ReadPlan::Join | ReadPlan::Fetch => None,
-        })?;
+        let serve = || {
+            self.with_cache(|c| match c.plan_read(&key, now()) {
+                ReadPlan::Serve {
+                    value, revalidate, ..
+                } => Some((value.clone(), revalidate)),
+                ReadPlan::Join | ReadPlan::Fetch => None,
+            })
+        };
+        let mut served = serve()?;
+        if served.is_none() {
+            // Only a miss looks in the storage tier, so hits pay nothing for it.
+            self.restore_if_missing(&key);
+            served = serve()?;
+        }
         if let Some((value, revalidate)) = served {
             if revalidate {
                 self.revalidate(key.into_owned(), options);
@@ -288,8 +316,14 @@ impl Runtime {
     pub fn invalidate(self: &Rc<Self>, url: &str) -> Result<()> {
         let key = self.key_of(url)?.into_owned();
         let refetch = self.with_cache(|c| {
-            c.invalidate(Target::Key(key.into()), InvalidationSource::Api, now())
+            c.invalidate(
+                Target::Key(key.clone().into()),
+                InvalidationSource::Api,
+                now(),
+            )
         })?;
+        // The persisted record no longer matches the server; a reload must not serve it.
+        self.forget_persisted(&key);
         self.refetch(refetch);
         Ok(())
     }
@@ -368,9 +402,19 @@ impl Runtime {
         self.with_cache(|c| c.config().page_types.resolve(name))
     }
 
-    /// Empties memory and drops every request in flight (their results are not stored).
+    /// Empties memory, the scope's persisted records, and drops every request in flight
+    /// (their results are not stored).
     pub fn clear(&self) -> Result<()> {
+        // Local only: a wipe received from another tab calls this too, and must not echo.
+        // `clear_everywhere` is the one that also tells the other tabs.
+        self.clear_memory()?;
+        self.clear_storage();
+        Ok(())
+    }
+
+    fn clear_memory(&self) -> Result<()> {
         self.with_cache(|c| c.clear())?;
+        self.generation.set(self.generation.get().wrapping_add(1));
         self.pending.borrow_mut().clear();
         Ok(())
     }
@@ -382,7 +426,9 @@ impl Runtime {
         self.gc_timer.borrow_mut().take();
         self.broadcast.borrow_mut().take();
         self.subscribers.borrow_mut().clear();
-        self.clear()
+        // Persisted data outlives the cache object; only pending writes are saved.
+        self.flush_storage();
+        self.clear_memory()
     }
 
     /// Starts a background request for `key`; subscribers see its result.
@@ -398,8 +444,10 @@ impl Runtime {
         let token = self.next_token.get().wrapping_add(1);
         self.next_token.set(token);
         let rt = Rc::clone(self);
+        // Read now: the future first runs in a later microtask, maybe after a `clear`.
+        let generation = self.generation.get();
         let promise = future_to_promise(async move {
-            let result = rt.run(ticket, &options, token).await;
+            let result = rt.run(ticket, &options, token, generation).await;
             rt.pending.borrow_mut().retain(|_, (t, _)| *t != token);
             result.map_err(JsValue::from)
         });
@@ -418,10 +466,23 @@ impl Runtime {
         mut ticket: Ticket,
         options: &ReadOptions,
         token: u64,
+        generation: u64,
     ) -> Result<JsValue> {
+        let mut allow_conditional = true;
         for _ in 0..MAX_ATTEMPTS {
-            let fetched = match fetch::send(&self.fetch, ticket.key(), &options.init).await {
+            // Stored validators make the request conditional: a 304 confirms without a body.
+            let validators = allow_conditional
+                .then(|| self.validators(ticket.key()))
+                .flatten();
+            let init = match &validators {
+                Some((etag, modified)) => {
+                    persist::conditional_init(&options.init, etag.as_deref(), modified.as_deref())
+                }
+                None => options.init.clone(),
+            };
+            let fetched = match fetch::send(&self.fetch, ticket.key(), &init).await {
                 Ok(f) if (200..300).contains(&f.status) => f,
+                Ok(f) if f.status == 304 && validators.is_some() => f,
                 Ok(f) => {
                     self.with_cache(|c| c.fail_fetch(&ticket))?;
                     self.apply_headers(&f.headers, ticket.key(), None, None);
@@ -438,11 +499,40 @@ impl Runtime {
             if self.destroyed.get() {
                 return Err(Error::Destroyed);
             }
+            if self.generation.get() != generation {
+                // Cleared (or the user changed) meanwhile: the caller gets its answer, the
+                // cache keeps nothing of it.
+                self.with_cache(|c| c.fail_fetch(&ticket))?;
+                return decode(ticket.key(), &fetched);
+            }
             let control = headers::cache_control(&fetched.headers);
             if control.no_store {
                 self.with_cache(|c| c.fail_fetch(&ticket))?;
                 self.apply_headers(&fetched.headers, ticket.key(), None, None);
+                self.forget_persisted(ticket.key());
                 return decode(ticket.key(), &fetched);
+            }
+            if fetched.status == 304 {
+                let arrival = Arrival {
+                    server_time: headers::date(&fetched.headers),
+                    max_age_cap: control.max_age,
+                    ..Arrival::default()
+                };
+                let confirmed =
+                    self.with_cache(|c| c.confirm_not_modified(&ticket, arrival, now()))?;
+                match confirmed {
+                    Some(Completion::Stored { .. }) => {
+                        self.persist_not_modified(ticket.key());
+                        return Ok(self.current_value(ticket.key()));
+                    }
+                    // Memory dropped the entry meanwhile, or something overtook the request:
+                    // ask again, for the whole body.
+                    Some(Completion::Discarded(_)) | None => {
+                        allow_conditional = false;
+                        ticket = self.with_cache(|c| c.begin_fetch(ticket.key(), now()))?;
+                        continue;
+                    }
+                }
             }
             let arrival = Arrival {
                 page_type: options.page_type,
@@ -464,6 +554,7 @@ impl Runtime {
             self.apply_headers(&fetched.headers, ticket.key(), Some(ticket.key()), None);
             match completion {
                 Completion::Stored { changed } => {
+                    self.persist_response(ticket.key(), &fetched, &control);
                     let value = self.current_value(ticket.key());
                     if changed {
                         self.notify(ticket.key(), &value);

@@ -272,6 +272,25 @@ describe('tabs', () => {
     await other.close();
   });
 
+  it('a wipe is for one scope: a page of another user keeps its data', async () => {
+    const other = await secondPage();
+    const third = await secondPage();
+    const open = (page, scope) => page.evaluate(async ([scope, scene]) => {
+      window.cache = await freshet.createCache({ scope });
+      await cache.get(scene);
+    }, [scope, SCENE]);
+    await open(ctx.page, 'alice');
+    await open(other, 'alice');
+    await open(third, 'bob');
+    await ctx.page.evaluate(() => cache.clear());
+    await new Promise((r) => setTimeout(r, 150));
+    const keys = (page) => page.evaluate(() => cache.keys());
+    assert.deepEqual(await keys(other), [], 'the same user\'s other tab is wiped');
+    assert.deepEqual(await keys(third), [SCENE], 'another user\'s tab keeps its data');
+    await other.close();
+    await third.close();
+  });
+
   it('clear() in one page wipes the other; each page ignores its own echo and junk', async () => {
     const other = await secondPage();
     await setup(ctx.page);
@@ -308,7 +327,8 @@ describe('tabs', () => {
       return cache.inspect(posts).state;
     }, POSTS);
     assert.equal(state, 'invalidated');
-    assert.deepEqual(await ctx.page.evaluate(() => Object.keys(localStorage)), [], 'nothing left in localStorage');
+    const messageKeys = await ctx.page.evaluate(() => Object.keys(localStorage).filter((k) => k.endsWith(':invalidations')));
+    assert.deepEqual(messageKeys, [], 'the fallback leaves no message behind in localStorage');
     await other.close();
   });
 

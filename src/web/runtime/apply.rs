@@ -96,6 +96,7 @@ impl Runtime {
             keys,
             timestamp: header(headers, "x-cache-invalidate-timestamp"),
             origin: origin.to_owned(),
+            scope: self.current_scope(),
         })
     }
 
@@ -104,7 +105,10 @@ impl Runtime {
             return;
         }
         if event.wipe {
-            let _ = self.clear();
+            // A wipe is for one user's data: a tab showing another scope keeps its own.
+            if event.scope.is_none() || event.scope == self.current_scope() {
+                let _ = self.clear();
+            }
         } else {
             let plan = self.plan_of(&event);
             self.apply_plan(plan, InvalidationSource::Tab, None);
@@ -172,6 +176,7 @@ impl Runtime {
         if let Some(channel) = self.broadcast.borrow().as_ref() {
             channel.send(&TabEvent {
                 wipe: true,
+                scope: self.current_scope(),
                 ..TabEvent::default()
             });
         }

@@ -1,0 +1,487 @@
+//! The storage tier's logic over any [`Storage`]: namespaced keys, the index (read alone at
+//! start-up; a record is decoded on its first read), a dirty set flushed in one pass, the byte
+//! budget, quota handling and scopes.
+//!
+//! Keys: `<namespace>:<version>:<scope>:e:<request key>` per entry, `…:index` and `…:journal`
+//! for the index (the journal takes small changes so that a flush does not rewrite the whole
+//! index), and `<namespace>:version` to notice a version change. Nothing outside
+//! `<namespace>:` is ever read or removed, and the store is never cleared.
+
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
+use rustc_hash::FxHasher;
+
+use super::codec::{self, IndexEntry, JournalLine, Meta, Record};
+use super::{Storage, StoreError};
+use crate::core::Millis;
+
+mod flush;
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// Quota errors are retried this many times, each after evicting more.
+pub const MAX_QUOTA_RETRIES: u32 = 4;
+/// Past this many bytes the journal is folded into the index.
+pub const JOURNAL_LIMIT: usize = 4 << 10;
+/// A record received more than this far in the client's future is corrupt (or the clock jumped).
+pub const FUTURE_TOLERANCE: Millis = 60_000;
+
+/// Settings of the storage tier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TierConfig {
+    /// First part of every key. Default `freshet`.
+    pub namespace: String,
+    /// Data format version of the app; a change discards older records. Default `1`.
+    pub version: String,
+    /// The user: records of other scopes are never visible. Default `anon`.
+    pub scope: String,
+    /// Most bytes of records kept in the namespace. Default 2 MiB.
+    pub budget: usize,
+    /// Most bytes of one record; larger values stay memory-only. Default 256 KiB.
+    pub entry_budget: usize,
+}
+
+/// The scope used when the app names none; `private` responses are never persisted under it.
+pub const ANONYMOUS_SCOPE: &str = "anon";
+
+impl Default for TierConfig {
+    fn default() -> Self {
+        TierConfig {
+            namespace: "freshet".into(),
+            version: "1".into(),
+            scope: ANONYMOUS_SCOPE.into(),
+            budget: 2 << 20,
+            entry_budget: 256 << 10,
+        }
+    }
+}
+
+/// Escapes `:` (the key separator) so that no scope or version can forge another's prefix.
+fn escape(part: &str) -> String {
+    part.replace('%', "%25").replace(':', "%3A")
+}
+
+/// A change waiting for the next flush.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Pending {
+    /// Write this encoded record, then its index line.
+    Write(String),
+    /// Only the index line changed (times after a revalidation): the record is not rewritten.
+    Touch,
+    /// Remove the record and its index line.
+    Remove,
+}
+
+/// What a flush did, for metrics and tests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FlushReport {
+    /// Records written.
+    pub written: usize,
+    /// Records removed (explicitly, or because they became invalid).
+    pub removed: usize,
+    /// Keys evicted to make room.
+    pub evicted: Vec<String>,
+    /// Keys that could not be persisted even after evicting (they stay memory-only).
+    pub dropped: Vec<String>,
+}
+
+/// The storage tier of one runtime.
+#[derive(Debug)]
+pub struct StorageTier<S> {
+    storage: Option<S>,
+    config: TierConfig,
+    prefix: String,
+    index: FastMap<String, IndexEntry>,
+    pending: FastMap<String, Pending>,
+    invalidated: FastMap<String, ()>,
+    journal: String,
+    /// Set when the index could not be saved: the next flush writes it whole.
+    compact_next: bool,
+    bytes: usize,
+    failure: Option<StoreError>,
+    reported: bool,
+    report: FlushReport,
+}
+
+impl<S: Storage> StorageTier<S> {
+    /// Opens the tier: discards other versions' records if the version changed, then reads the
+    /// scope's index (records are read on first use). `None` storage means memory-only.
+    pub fn open(storage: Option<S>, config: TierConfig, now: Millis) -> Self {
+        let mut tier = StorageTier {
+            storage,
+            prefix: String::new(),
+            config,
+            index: FastMap::default(),
+            pending: FastMap::default(),
+            invalidated: FastMap::default(),
+            journal: String::new(),
+            compact_next: false,
+            bytes: 0,
+            failure: None,
+            reported: false,
+            report: FlushReport::default(),
+        };
+        tier.sweep_other_versions();
+        tier.load_scope(now);
+        tier
+    }
+
+    /// Opens the tier over a store that may have failed to open; the failure is kept and
+    /// reported once, and the tier runs memory-only.
+    pub fn open_or_fail(storage: Result<S, StoreError>, config: TierConfig, now: Millis) -> Self {
+        match storage {
+            Ok(storage) => Self::open(Some(storage), config, now),
+            Err(error) => {
+                let mut tier = Self::open(None, config, now);
+                tier.failure = Some(error);
+                tier
+            }
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &TierConfig {
+        &self.config
+    }
+
+    /// Whether records reach the store (false when disabled or after a fatal error).
+    pub fn is_persistent(&self) -> bool {
+        self.storage.is_some()
+    }
+
+    /// Why the store is not used, if it failed.
+    pub fn failure(&self) -> Option<&StoreError> {
+        self.failure.as_ref()
+    }
+
+    /// The failure, the first time it is asked for only (so it is reported once).
+    pub fn take_report(&mut self) -> Option<StoreError> {
+        if self.reported {
+            return None;
+        }
+        let failure = self.failure.clone()?;
+        self.reported = true;
+        Some(failure)
+    }
+
+    /// Entries in the index.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Whether the index is empty.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// Bytes of the records in the index.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// The index line of `key`, without reading its record.
+    pub fn meta(&self, key: &str) -> Option<&Meta> {
+        self.index.get(key).map(|e| &e.meta)
+    }
+
+    /// Whether changes wait for a flush.
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    fn record_key(&self, key: &str) -> String {
+        format!("{}e:{}", self.prefix, key)
+    }
+
+    fn fail(&mut self, error: StoreError) {
+        if error.is_fatal() {
+            self.storage = None;
+            self.failure.get_or_insert(error);
+        }
+    }
+
+    fn sweep_other_versions(&mut self) {
+        let marker = format!("{}:version", escape(&self.config.namespace));
+        let Some(storage) = self.storage.as_mut() else {
+            return;
+        };
+        let version = self.config.version.clone();
+        match storage.get_item(&marker) {
+            Ok(Some(v)) if v == version => return,
+            Ok(_) => {}
+            Err(e) => return self.fail(e),
+        }
+        let namespace = format!("{}:", escape(&self.config.namespace));
+        let current = format!("{namespace}{}:", escape(&version));
+        let result = storage.keys().and_then(|keys| {
+            for key in keys {
+                if key.starts_with(&namespace) && !key.starts_with(&current) && key != marker {
+                    storage.remove_item(&key)?;
+                }
+            }
+            storage.set_item(&marker, &version)
+        });
+        if let Err(e) = result {
+            self.fail(e);
+        }
+    }
+
+    /// Reads the current scope's index and journal; drops over-age and future-dated lines.
+    fn load_scope(&mut self, now: Millis) {
+        self.prefix = format!(
+            "{}:{}:{}:",
+            escape(&self.config.namespace),
+            escape(&self.config.version),
+            escape(&self.config.scope)
+        );
+        self.index.clear();
+        self.pending.clear();
+        self.invalidated.clear();
+        self.journal.clear();
+        let (index_key, journal_key) = (self.index_key(), self.journal_key());
+        let Some(storage) = self.storage.as_ref() else {
+            return;
+        };
+        let read = storage
+            .get_item(&index_key)
+            .and_then(|i| Ok((i, storage.get_item(&journal_key)?)));
+        let (index_text, journal_text) = match read {
+            Ok(texts) => texts,
+            Err(e) => return self.fail(e),
+        };
+        let index = index_text.as_deref().and_then(codec::decode_index);
+        let trusted = index.is_some();
+        self.index.extend(index.into_iter().flatten());
+        if let Some(lines) = journal_text.as_deref().and_then(codec::decode_journal) {
+            for line in lines {
+                match line {
+                    JournalLine::Upsert(k, e) => self.index.insert(k, e),
+                    JournalLine::Remove(k) => self.index.remove(&k),
+                };
+            }
+            self.journal = journal_text.unwrap_or_default();
+        }
+        let unusable: Vec<String> = self
+            .index
+            .iter()
+            .filter(|(_, e)| !usable(&e.meta, now))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in unusable {
+            self.remove(&key);
+        }
+        self.bytes = self.index.values().map(|e| e.size).sum();
+        if !trusted {
+            // Without an index, records of this scope cannot be trusted or found again: sweep.
+            self.remove_unindexed();
+        }
+    }
+
+    fn index_key(&self) -> String {
+        format!("{}index", self.prefix)
+    }
+
+    fn journal_key(&self) -> String {
+        format!("{}journal", self.prefix)
+    }
+
+    fn remove_unindexed(&mut self) {
+        let records = format!("{}e:", self.prefix);
+        let Some(storage) = self.storage.as_mut() else {
+            return;
+        };
+        let index = &self.index;
+        let result = storage.keys().and_then(|keys| {
+            for key in keys {
+                if key
+                    .strip_prefix(&records)
+                    .is_some_and(|k| !index.contains_key(k))
+                {
+                    storage.remove_item(&key)?;
+                }
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            self.fail(e);
+        }
+    }
+
+    /// Reads the record of `key`, if the index has a usable one whose record is intact. Anything
+    /// corrupt, foreign, future-dated or over-age (`max_age` by page type name) is deleted.
+    pub fn load(
+        &mut self,
+        key: &str,
+        now: Millis,
+        max_age: impl Fn(&str) -> Millis,
+    ) -> Option<Record> {
+        let entry = self.index.get(key)?;
+        let meta = entry.meta.clone();
+        let lifetime_ok =
+            meta.expires_at.saturating_sub(meta.received_at) <= max_age(&meta.page_type);
+        if !usable(&meta, now) || !lifetime_ok {
+            self.remove(key);
+            return None;
+        }
+        let text = match self.pending.get(key) {
+            Some(Pending::Write(text)) => Some(text.clone()),
+            _ => {
+                let storage = self.storage.as_ref()?;
+                match storage.get_item(&self.record_key(key)) {
+                    Ok(text) => text,
+                    Err(e) => {
+                        self.fail(e);
+                        return None;
+                    }
+                }
+            }
+        };
+        // Gone (the user wiped storage) or not ours: forget it, and let the caller fetch.
+        let record = text
+            .as_deref()
+            .and_then(codec::decode_record_head)
+            .and_then(|(record_key, record_meta, body)| {
+                let intact = record_key == key
+                    && record_meta.fingerprint == meta.fingerprint
+                    && record_meta.page_type == meta.page_type
+                    && record_meta.received_at <= now.saturating_add(FUTURE_TOLERANCE);
+                intact.then(|| body.to_owned())
+            });
+        match record {
+            Some(body) => Some(Record {
+                key: key.to_owned(),
+                meta,
+                body,
+            }),
+            None => {
+                self.remove(key);
+                None
+            }
+        }
+    }
+
+    /// Persists `body` under `key` at the next flush. Returns false when it cannot be
+    /// persisted (too large for the budget, or unencodable): the entry stays memory-only and
+    /// any older record of it is removed, so that a reload never shows older data.
+    pub fn put(&mut self, key: &str, meta: Meta, body: &str, now: Millis) -> bool {
+        let record = Record {
+            key: key.to_owned(),
+            meta,
+            body: body.to_owned(),
+        };
+        let text = codec::encode_record(&record);
+        let size = text
+            .as_ref()
+            .map_or(usize::MAX, |t| t.len() + self.record_key(key).len());
+        let Some(text) = text.filter(|_| size <= self.config.entry_budget.min(self.config.budget))
+        else {
+            self.remove(key);
+            return false;
+        };
+        let old = self.index.insert(
+            key.to_owned(),
+            IndexEntry {
+                meta: record.meta,
+                size,
+            },
+        );
+        self.bytes = self.bytes + size - old.map_or(0, |o| o.size);
+        self.pending.insert(key.to_owned(), Pending::Write(text));
+        self.invalidated.remove(key);
+        self.enforce_budget(key, now);
+        true
+    }
+
+    /// Records that the entry was confirmed again (a 304, or an identical body): new times,
+    /// same record. Only the index line is rewritten.
+    pub fn touch(&mut self, key: &str, times: Times) {
+        let Some(entry) = self.index.get_mut(key) else {
+            return;
+        };
+        entry.meta.received_at = times.received_at;
+        entry.meta.server_time = times.server_time;
+        entry.meta.stale_at = times.stale_at;
+        entry.meta.expires_at = times.expires_at;
+        self.invalidated.remove(key);
+        self.pending.entry(key.to_owned()).or_insert(Pending::Touch);
+    }
+
+    /// Marks the entry invalidated: it is evicted first when space runs out.
+    pub fn mark_invalidated(&mut self, key: &str) {
+        if self.index.contains_key(key) {
+            self.invalidated.insert(key.to_owned(), ());
+        }
+    }
+
+    /// Removes the entry at the next flush.
+    pub fn remove(&mut self, key: &str) {
+        if let Some(old) = self.index.remove(key) {
+            self.bytes -= old.size.min(self.bytes);
+            self.pending.insert(key.to_owned(), Pending::Remove);
+        } else if self.pending.contains_key(key) {
+            self.pending.insert(key.to_owned(), Pending::Remove);
+        }
+        self.invalidated.remove(key);
+    }
+
+    /// Switches to another scope: flushes this one, then reads the other's index.
+    pub fn set_scope(&mut self, scope: &str, now: Millis) -> FlushReport {
+        let report = self.flush(now);
+        self.config.scope = scope.to_owned();
+        self.load_scope(now);
+        report
+    }
+
+    /// Removes every record of the current scope, its index and journal (only this scope,
+    /// only this namespace).
+    pub fn clear(&mut self) {
+        let keys: Vec<String> = self.index.keys().cloned().collect();
+        for key in keys {
+            let record_key = self.record_key(&key);
+            let _ = self.with_storage(|s| s.remove_item(&record_key));
+        }
+        self.index.clear();
+        self.pending.clear();
+        self.invalidated.clear();
+        self.journal.clear();
+        self.bytes = 0;
+        self.remove_unindexed();
+        let (index_key, journal_key) = (self.index_key(), self.journal_key());
+        let result = self.with_storage(|s| {
+            s.remove_item(&index_key)?;
+            s.remove_item(&journal_key)
+        });
+        if let Err(e) = result {
+            self.fail(e);
+        }
+    }
+}
+
+/// New times of a confirmed entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Times {
+    /// Client time of the confirmation.
+    pub received_at: Millis,
+    /// Server time of the data.
+    pub server_time: Millis,
+    /// Fresh until.
+    pub stale_at: Millis,
+    /// Kept until.
+    pub expires_at: Millis,
+}
+
+/// Whether an index line may be served at `now`: not over-age and not from the future.
+fn usable(meta: &Meta, now: Millis) -> bool {
+    now < meta.expires_at && meta.received_at <= now.saturating_add(FUTURE_TOLERANCE)
+}
+
+/// How costly losing an entry of this page type is: drafts most, anonymous browsing least.
+fn page_type_value(page_type: &str) -> u8 {
+    match page_type {
+        "writing" => 3,
+        "reading" => 2,
+        "community" => 1,
+        _ => 0,
+    }
+}

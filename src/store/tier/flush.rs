@@ -1,0 +1,233 @@
+//! Flushing the storage tier: writes in one pass, the byte budget, and quota errors (evict
+//! this tier's own least valuable entries, retry a bounded number of times).
+
+use super::{
+    codec, page_type_value, FlushReport, JournalLine, Pending, Storage, StorageTier, StoreError,
+    JOURNAL_LIMIT, MAX_QUOTA_RETRIES,
+};
+use crate::core::Millis;
+
+impl<S: Storage> StorageTier<S> {
+    /// Evicts the least valuable entries (never `keep`) until the records fit the budget.
+    pub(super) fn enforce_budget(&mut self, keep: &str, now: Millis) {
+        if self.bytes <= self.config.budget {
+            return;
+        }
+        for victim in self.victims(keep, now) {
+            if self.bytes <= self.config.budget {
+                break;
+            }
+            self.remove(&victim);
+            self.report.evicted.push(victim);
+        }
+    }
+
+    /// Candidates for eviction, cheapest loss first: expired or invalidated entries, then by
+    /// page type (browse and custom types before community, reading, writing), oldest first.
+    /// Never more valuable than `keep` itself, so that a large browse entry cannot empty the
+    /// store of drafts only to find it still does not fit.
+    fn victims(&self, keep: &str, now: Millis) -> Vec<String> {
+        let ceiling = self
+            .index
+            .get(keep)
+            .map_or(u8::MAX, |e| page_type_value(&e.meta.page_type));
+        let mut candidates: Vec<(bool, u8, Millis, &String)> = self
+            .index
+            .iter()
+            .filter(|(k, _)| k.as_str() != keep)
+            .map(|(k, e)| {
+                let spent = now >= e.meta.expires_at || self.invalidated.contains_key(k);
+                (
+                    !spent,
+                    page_type_value(&e.meta.page_type),
+                    e.meta.received_at,
+                    k,
+                )
+            })
+            .filter(|(live, value, ..)| !live || *value <= ceiling)
+            .collect();
+        candidates.sort_unstable();
+        candidates.into_iter().map(|(.., k)| k.clone()).collect()
+    }
+
+    /// Writes every pending change in one pass: changed records, removals, then the journal
+    /// (or the whole index, when the journal has grown). Unchanged records are not rewritten.
+    pub fn flush(&mut self, now: Millis) -> FlushReport {
+        let mut pending: Vec<(String, Pending)> = self.pending.drain().collect();
+        pending.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut report = std::mem::take(&mut self.report);
+        if self.storage.is_none() {
+            return report;
+        }
+        let mut lines = Vec::new();
+        for (key, change) in pending {
+            let record_key = self.record_key(&key);
+            match change {
+                Pending::Remove => {
+                    if let Err(e) = self.with_storage(|s| s.remove_item(&record_key)) {
+                        self.fail(e);
+                    }
+                    report.removed += 1;
+                    lines.push(JournalLine::Remove(key));
+                }
+                Pending::Touch => {
+                    if let Some(entry) = self.index.get(&key) {
+                        lines.push(JournalLine::Upsert(key, entry.clone()));
+                    }
+                }
+                Pending::Write(text) => {
+                    if !self.index.contains_key(&key) {
+                        continue; // evicted earlier in this flush
+                    }
+                    match self.write_evicting(
+                        &record_key,
+                        &key,
+                        now,
+                        &mut lines,
+                        &mut report,
+                        |_| text.clone(),
+                    ) {
+                        Ok(()) => {
+                            report.written += 1;
+                            if let Some(entry) = self.index.get(&key) {
+                                lines.push(JournalLine::Upsert(key, entry.clone()));
+                            }
+                        }
+                        Err(e) => {
+                            self.fail(e);
+                            self.remove(&key);
+                            self.pending.remove(&key);
+                            let _ = self.with_storage(|s| s.remove_item(&record_key));
+                            lines.push(JournalLine::Remove(key.clone()));
+                            report.dropped.push(key);
+                        }
+                    }
+                }
+            }
+            if self.storage.is_none() {
+                return report;
+            }
+        }
+        self.write_journal(lines, now, &mut report);
+        report
+    }
+
+    pub(super) fn with_storage<T>(
+        &mut self,
+        f: impl FnOnce(&mut S) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        f(self.storage.as_mut().ok_or(StoreError::Unavailable)?)
+    }
+
+    /// Sets `store_key` to `make(self)`, evicting entries (never `keep`) and retrying a bounded
+    /// number of times when the store is full.
+    #[allow(clippy::too_many_arguments)]
+    fn write_evicting(
+        &mut self,
+        store_key: &str,
+        keep: &str,
+        now: Millis,
+        lines: &mut Vec<JournalLine>,
+        report: &mut FlushReport,
+        make: impl Fn(&Self) -> String,
+    ) -> Result<(), StoreError> {
+        let mut attempt = 0;
+        loop {
+            let value = make(self);
+            match self.with_storage(|s| s.set_item(store_key, &value)) {
+                Ok(()) => return Ok(()),
+                Err(StoreError::Quota) if attempt < MAX_QUOTA_RETRIES => {
+                    // The old value under the key is replaced, so only the growth needs room;
+                    // each retry frees twice as much.
+                    let previous = self
+                        .with_storage(|s| s.get_item(store_key))
+                        .ok()
+                        .flatten()
+                        .map_or(0, |v| v.len());
+                    let need = value.len().saturating_sub(previous).max(256) << attempt;
+                    if self.evict_now(need, keep, now, lines, report) == 0 {
+                        return Err(StoreError::Quota);
+                    }
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Removes records from the store right away until `need` bytes are freed.
+    fn evict_now(
+        &mut self,
+        need: usize,
+        keep: &str,
+        now: Millis,
+        lines: &mut Vec<JournalLine>,
+        report: &mut FlushReport,
+    ) -> usize {
+        let mut freed = 0;
+        for victim in self.victims(keep, now) {
+            if freed >= need {
+                break;
+            }
+            let record_key = self.record_key(&victim);
+            if self.with_storage(|s| s.remove_item(&record_key)).is_err() {
+                continue;
+            }
+            freed += self.index.get(&victim).map_or(0, |e| e.size);
+            self.remove(&victim);
+            self.pending.remove(&victim);
+            lines.push(JournalLine::Remove(victim.clone()));
+            report.evicted.push(victim);
+        }
+        freed
+    }
+
+    fn write_journal(&mut self, lines: Vec<JournalLine>, now: Millis, report: &mut FlushReport) {
+        if lines.is_empty() {
+            return;
+        }
+        let mut journal = std::mem::take(&mut self.journal);
+        if journal.is_empty() {
+            journal = codec::journal_header();
+        }
+        for line in &lines {
+            codec::push_journal_line(&mut journal, line);
+        }
+        let (index_key, journal_key) = (self.index_key(), self.journal_key());
+        let mut more = Vec::new();
+        let result = if journal.len() <= JOURNAL_LIMIT && !self.compact_next {
+            let written = self.write_evicting(&journal_key, "", now, &mut more, report, |_| {
+                journal.clone()
+            });
+            if written.is_ok() {
+                self.journal = journal;
+            }
+            written
+        } else {
+            let written = self.write_evicting(&index_key, "", now, &mut more, report, |tier| {
+                codec::encode_index(tier.index.iter().map(|(k, e)| (k.as_str(), e)))
+            });
+            if written.is_ok() {
+                self.compact_next = false;
+                let _ = self.with_storage(|s| s.remove_item(&journal_key));
+            }
+            written
+        };
+        match result {
+            // Evictions while writing the journal: the next flush records them.
+            Ok(()) => {
+                for line in more {
+                    if let JournalLine::Remove(k) = line {
+                        self.pending.insert(k, Pending::Remove);
+                    }
+                }
+            }
+            // The index could not be saved: records are checked against it on read, so the
+            // worst outcome is a miss. Fold everything into the index at the next flush.
+            Err(e) => {
+                self.fail(e);
+                self.compact_next = true;
+            }
+        }
+    }
+}

@@ -1,0 +1,330 @@
+//! The runtime's side of the storage tier: what is persisted (confirmed server data only),
+//! restoring on a memory miss, validators for conditional requests, coalesced flushes, scopes.
+//!
+//! The tier has its own `RefCell`; like the core's, it is borrowed only inside these functions
+//! and never across a call that can re-enter the runtime (localStorage calls cannot).
+
+use std::rc::Rc;
+
+use js_sys::Reflect;
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::Runtime;
+use crate::core::cache::Restored;
+use crate::core::response::CacheControl;
+use crate::store::codec::Meta;
+use crate::store::tier::{StorageTier, TierConfig, Times, ANONYMOUS_SCOPE};
+use crate::web::clock::now;
+use crate::web::fetch::Fetched;
+use crate::web::headers;
+use crate::web::listener::EventListener;
+use crate::web::local_storage::WebStorage;
+
+/// The tier as the runtime holds it.
+pub type Tier = StorageTier<WebStorage>;
+
+/// Opens the storage tier: `None` config means persistence is off (memory-only, no report).
+pub fn open_tier(config: Option<TierConfig>) -> Tier {
+    match config {
+        Some(config) => StorageTier::open_or_fail(WebStorage::open(), config, now()),
+        None => StorageTier::open(None, TierConfig::default(), now()),
+    }
+}
+
+/// What `storageInfo()` tells.
+pub struct StorageInfo {
+    /// Whether records reach localStorage.
+    pub persistent: bool,
+    /// Why not, if localStorage failed.
+    pub failure: Option<String>,
+    /// Entries in the scope's index.
+    pub entries: usize,
+    /// Bytes of their records.
+    pub bytes: usize,
+    /// The current scope.
+    pub scope: String,
+}
+
+impl Runtime {
+    fn with_tier<T>(&self, f: impl FnOnce(&mut Tier) -> T) -> Option<T> {
+        let result = self
+            .store
+            .try_borrow_mut()
+            .ok()
+            .map(|mut tier| f(&mut tier));
+        self.report_storage_failure();
+        result
+    }
+
+    /// Warns once on the console when localStorage cannot be used; never throws.
+    fn report_storage_failure(&self) {
+        let report = self
+            .store
+            .try_borrow_mut()
+            .ok()
+            .and_then(|mut t| t.take_report());
+        if let Some(error) = report {
+            web_sys::console::warn_1(
+                &format!("freshet: {error}; the cache keeps working in memory only").into(),
+            );
+        }
+    }
+
+    /// Listens for `pagehide` and `visibilitychange` (hidden) to flush pending writes.
+    pub(super) fn listen_for_flush(self: &Rc<Self>) {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let mut signals = self.signals.borrow_mut();
+        let weak = Rc::downgrade(self);
+        signals.extend(EventListener::new(&window, "pagehide", move |_| {
+            if let Some(rt) = weak.upgrade() {
+                rt.flush_storage();
+            }
+        }));
+        if let Some(document) = window.document() {
+            let weak = Rc::downgrade(self);
+            let hidden = document.clone();
+            signals.extend(EventListener::new(
+                &document,
+                "visibilitychange",
+                move |_| {
+                    if hidden.visibility_state() == web_sys::VisibilityState::Hidden {
+                        if let Some(rt) = weak.upgrade() {
+                            rt.flush_storage();
+                        }
+                    }
+                },
+            ));
+        }
+    }
+
+    /// Writes pending changes now.
+    pub fn flush_storage(&self) {
+        self.flush_scheduled.set(false);
+        self.with_tier(|t| t.flush(now()));
+    }
+
+    /// Schedules one flush at the end of this task (a microtask), coalescing every write
+    /// made until then.
+    fn schedule_flush(self: &Rc<Self>) {
+        if self.flush_scheduled.replace(true) {
+            return;
+        }
+        let weak = Rc::downgrade(self);
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Some(rt) = weak.upgrade() {
+                rt.flush_storage();
+            }
+        });
+    }
+
+    /// On a memory miss, puts the persisted entry of `key` back into memory (original times,
+    /// cause `Restored`); corrupt or over-age records are dropped by the tier as misses.
+    pub(super) fn restore_if_missing(&self, key: &str) {
+        let missing = self
+            .with_cache(|c| c.inspect(key).is_none() && !c.is_in_flight(key))
+            .unwrap_or(false);
+        if !missing || self.with_tier(|t| t.meta(key).is_none()).unwrap_or(true) {
+            return;
+        }
+        let max_age = |name: &str| {
+            self.cache.try_borrow().map_or(0, |c| {
+                let types = &c.config().page_types;
+                types.lifetimes(types.resolve(name)).max_age
+            })
+        };
+        let Some(record) = self.with_tier(|t| t.load(key, now(), max_age)).flatten() else {
+            return;
+        };
+        let value = if record.meta.json {
+            match js_sys::JSON::parse(&record.body) {
+                Ok(value) => value,
+                Err(_) => {
+                    self.with_tier(|t| t.remove(key));
+                    return;
+                }
+            }
+        } else {
+            JsValue::from_str(&record.body)
+        };
+        let meta = record.meta;
+        let _ = self.with_cache(|c| {
+            let restored = Restored {
+                page_type: c.config().page_types.resolve(&meta.page_type),
+                tags: meta.tags,
+                received_at: meta.received_at,
+                server_time: meta.server_time,
+                stale_at: meta.stale_at,
+                expires_at: meta.expires_at,
+                fingerprint: meta.fingerprint,
+                body_size: u32::try_from(record.body.len()).unwrap_or(u32::MAX),
+            };
+            c.restore(key, value, restored, now())
+        });
+    }
+
+    /// The stored validators of `key`, when memory holds the very body they validate.
+    pub(super) fn validators(&self, key: &str) -> Option<(Option<String>, Option<String>)> {
+        let held = self
+            .with_cache(|c| c.inspect(key).map(|e| e.fingerprint))
+            .ok()
+            .flatten()?;
+        self.with_tier(|t| {
+            t.meta(key)
+                .filter(|m| {
+                    m.fingerprint == held && (m.etag.is_some() || m.last_modified.is_some())
+                })
+                .map(|m| (m.etag.clone(), m.last_modified.clone()))
+        })
+        .flatten()
+    }
+
+    /// After a response was stored: persists it if it is confirmed server data the headers
+    /// allow to keep (not `no-store`; `private` only under a signed-in scope).
+    pub(super) fn persist_response(
+        self: &Rc<Self>,
+        key: &str,
+        fetched: &Fetched,
+        control: &CacheControl,
+    ) {
+        let anonymous = self
+            .with_tier(|t| t.config().scope == ANONYMOUS_SCOPE)
+            .unwrap_or(true);
+        if control.no_store || (control.private && anonymous) {
+            self.forget_persisted(key);
+            return;
+        }
+        let Some(meta) = self.current_meta(key) else {
+            return;
+        };
+        let meta = Meta {
+            json: headers::is_json(&fetched.headers),
+            etag: headers::header(&fetched.headers, "etag"),
+            last_modified: headers::header(&fetched.headers, "last-modified"),
+            ..meta
+        };
+        let now = now();
+        self.with_tier(|t| {
+            let same = t.meta(key).is_some_and(|m| {
+                m.fingerprint == meta.fingerprint
+                    && m.etag == meta.etag
+                    && m.last_modified == meta.last_modified
+            });
+            if same {
+                t.touch(key, times(&meta));
+            } else {
+                t.put(key, meta, &fetched.body, now);
+            }
+        });
+        self.schedule_flush();
+    }
+
+    /// After a 304: the stored record is confirmed too; only its index line changes.
+    pub(super) fn persist_not_modified(self: &Rc<Self>, key: &str) {
+        if let Some(meta) = self.current_meta(key) {
+            self.with_tier(|t| t.touch(key, times(&meta)));
+            self.schedule_flush();
+        }
+    }
+
+    /// Removes the persisted record of `key` (it no longer matches what the server holds).
+    pub(super) fn forget_persisted(self: &Rc<Self>, key: &str) {
+        if self.with_tier(|t| t.meta(key).is_some()).unwrap_or(false) {
+            self.with_tier(|t| t.remove(key));
+            self.schedule_flush();
+        }
+    }
+
+    /// Meta of the entry in memory (validators and body kind are the caller's to fill in).
+    fn current_meta(&self, key: &str) -> Option<Meta> {
+        self.with_cache(|c| {
+            let e = c.inspect(key)?;
+            Some(Meta {
+                page_type: c.config().page_types.name(e.page_type).to_owned(),
+                tags: e.tags.iter().map(|t| t.to_string()).collect(),
+                received_at: e.received_at,
+                server_time: e.server_time,
+                stale_at: e.stale_at,
+                expires_at: e.expires_at,
+                fingerprint: e.fingerprint,
+                json: true,
+                etag: None,
+                last_modified: None,
+            })
+        })
+        .ok()
+        .flatten()
+    }
+
+    /// The current scope, when the storage tier is on.
+    pub(super) fn current_scope(&self) -> Option<String> {
+        self.with_tier(|t| t.config().scope.clone())
+    }
+
+    /// Wipes the current scope's persisted records.
+    pub(super) fn clear_storage(&self) {
+        self.flush_scheduled.set(false);
+        self.with_tier(|t| t.clear());
+    }
+
+    /// Switches the user: flushes, empties memory and in-flight requests, and shows only the
+    /// new scope's persisted data from now on.
+    pub fn set_scope(&self, scope: &str) -> crate::Result<()> {
+        self.clear_memory()?;
+        self.flush_scheduled.set(false);
+        self.with_tier(|t| t.set_scope(scope, now()));
+        Ok(())
+    }
+
+    /// The storage tier's state.
+    pub fn storage_info(&self) -> Option<StorageInfo> {
+        self.with_tier(|t| StorageInfo {
+            persistent: t.is_persistent(),
+            failure: t.failure().map(ToString::to_string),
+            entries: t.len(),
+            bytes: t.bytes(),
+            scope: t.config().scope.clone(),
+        })
+    }
+}
+
+fn times(meta: &Meta) -> Times {
+    Times {
+        received_at: meta.received_at,
+        server_time: meta.server_time,
+        stale_at: meta.stale_at,
+        expires_at: meta.expires_at,
+    }
+}
+
+/// `init` with `If-None-Match` / `If-Modified-Since` added (a copy; the caller's is untouched).
+pub fn conditional_init(
+    init: &JsValue,
+    etag: Option<&str>,
+    last_modified: Option<&str>,
+) -> JsValue {
+    let copy = js_sys::Object::new();
+    if init.is_object() {
+        js_sys::Object::assign(&copy, init.unchecked_ref());
+    }
+    // `new Headers(init.headers)` accepts every form `fetch` does (Headers, pairs, a record).
+    let original = Reflect::get(init, &"headers".into()).unwrap_or(JsValue::UNDEFINED);
+    let headers = Reflect::get(&js_sys::global(), &"Headers".into())
+        .ok()
+        .and_then(|ctor| ctor.dyn_into::<js_sys::Function>().ok())
+        .and_then(|ctor| Reflect::construct(&ctor, &js_sys::Array::of1(&original)).ok())
+        .and_then(|h| h.dyn_into::<web_sys::Headers>().ok());
+    let Some(headers) = headers else {
+        return init.clone();
+    };
+    // Header names and values we set are valid; a failure would only drop the condition.
+    if let Some(etag) = etag {
+        let _ = headers.set("If-None-Match", etag);
+    }
+    if let Some(date) = last_modified {
+        let _ = headers.set("If-Modified-Since", date);
+    }
+    let _ = Reflect::set(&copy, &"headers".into(), &headers);
+    copy.into()
+}

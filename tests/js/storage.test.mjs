@@ -1,0 +1,342 @@
+// The localStorage tier in headless Chromium against the demo server: reloads served from
+// storage with no request, scopes, versions, conditional revalidation, and the fault table
+// (SPEC §7) with real localStorage wherever Chromium can produce the fault.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { fault, requests, useBrowser } from './harness.mjs';
+
+const SCENE = '/studio/api/scenes/s1c1x1';
+const OTHER = '/studio/api/scenes/s1c1x2';
+const READING = [{ pattern: '/studio/api/scenes/:id', pageType: 'reading', tags: ['scene:{id}'] }];
+
+async function resetCounters(base) {
+  await fetch(`${base}/__test/requests/reset`, { method: 'POST' });
+}
+
+/** Reloads the page (same origin, same localStorage) and imports freshet again. */
+async function reload(ctx) {
+  await ctx.page.reload();
+  await ctx.page.evaluate(async () => {
+    window.freshet = await import('/pkg/index.js');
+  });
+}
+
+/** Reads `url` through a new cache created with `options`; returns what the test checks. */
+function readThrough(ctx, url, options = {}) {
+  return ctx.page.evaluate(async ({ url, options }) => {
+    const cache = await freshet.createCache(options);
+    window.cache = cache;
+    const value = await cache.get(url);
+    const info = cache.inspect(url);
+    cache.flush();
+    return { title: value.title, cause: info.cause, state: info.state, storage: cache.storageInfo() };
+  }, { url, options });
+}
+
+function storageKeys(ctx) {
+  return ctx.page.evaluate(() => Object.keys(localStorage).sort());
+}
+
+describe('storage tier', () => {
+  const ctx = useBrowser();
+
+  it('serves a persisted entry after a real reload with zero network requests', async () => {
+    const first = await readThrough(ctx, SCENE, { routes: READING });
+    assert.equal(first.cause, 'fetched');
+    assert.equal(first.storage.persistent, true);
+    assert.equal(first.storage.entries, 1);
+    await reload(ctx);
+    await resetCounters(ctx.url);
+    const again = await readThrough(ctx, SCENE, { routes: READING });
+    assert.equal(again.title, first.title);
+    assert.equal(again.cause, 'restored');
+    assert.equal(again.state, 'fresh');
+    assert.equal(await requests(ctx.url), 0);
+    const peeked = await ctx.page.evaluate(async (url) => {
+      const cache = await freshet.createCache({ routes: [{ pattern: '/studio/api/scenes/:id', pageType: 'reading' }] });
+      return cache.peek(url)?.title;
+    }, SCENE);
+    assert.equal(peeked, first.title, 'a synchronous peek reads storage too');
+    assert.equal(await requests(ctx.url), 0);
+  });
+
+  it('keeps one record per entry plus an index, under namespaced keys', async () => {
+    await readThrough(ctx, SCENE, { routes: READING, namespace: 'app', scope: 'u1' });
+    await ctx.page.evaluate((url) => cache.get(url), OTHER);
+    await ctx.page.evaluate(() => cache.flush());
+    const keys = await storageKeys(ctx);
+    assert.deepEqual(keys, [
+      'app:1:u1:e:/studio/api/scenes/s1c1x1',
+      'app:1:u1:e:/studio/api/scenes/s1c1x2',
+      'app:1:u1:journal',
+      'app:version',
+    ]);
+    const record = await ctx.page.evaluate(() => localStorage.getItem('app:1:u1:e:/studio/api/scenes/s1c1x1'));
+    const body = await (await fetch(`${ctx.url}${SCENE}`)).text();
+    assert.ok(record.endsWith(`\n${body}`), 'the body is kept as the server sent it');
+  });
+
+  it('shows a second scope none of the first scope\'s data', async () => {
+    await readThrough(ctx, SCENE, { routes: READING, scope: 'alice' });
+    await reload(ctx);
+    await resetCounters(ctx.url);
+    const bob = await ctx.page.evaluate(async (url) => {
+      const cache = await freshet.createCache({ scope: 'bob' });
+      window.cache = cache;
+      return { peek: cache.peek(url), info: cache.storageInfo() };
+    }, SCENE);
+    assert.equal(bob.peek, undefined);
+    assert.equal(bob.info.entries, 0);
+    assert.equal(bob.info.scope, 'bob');
+    await ctx.page.evaluate((url) => cache.get(url), SCENE);
+    assert.equal(await requests(ctx.url), 1, 'bob fetched his own copy');
+    // Switching back in the same page: memory of bob is dropped, alice's storage is visible.
+    const back = await ctx.page.evaluate((url) => {
+      cache.setScope('alice');
+      const alice = cache.peek(url);
+      cache.setScope('carol');
+      return { alice: alice?.title ?? null, carol: cache.peek(url) ?? null };
+    }, SCENE);
+    assert.notEqual(back.alice, null);
+    assert.equal(back.carol, null);
+    assert.equal(await requests(ctx.url), 1);
+  });
+
+  it('discards the records of another version', async () => {
+    await readThrough(ctx, SCENE, { routes: READING, version: '1' });
+    await ctx.page.evaluate(() => localStorage.setItem('someone-else', 'keep me'));
+    await reload(ctx);
+    await resetCounters(ctx.url);
+    const v2 = await readThrough(ctx, SCENE, { routes: READING, version: '2' });
+    assert.equal(v2.cause, 'fetched');
+    assert.equal(await requests(ctx.url), 1);
+    const keys = await storageKeys(ctx);
+    assert.ok(keys.every((k) => !k.startsWith('freshet:1:')), keys.join());
+    assert.ok(keys.includes('someone-else'));
+  });
+
+  it('serves a stale entry at once and revalidates it with If-None-Match; a 304 refreshes it', async () => {
+    const writing = [{ pattern: '/studio/api/scenes/:id', pageType: 'writing' }];
+    await readThrough(ctx, SCENE, { routes: writing, dedupingInterval: 0 });
+    await reload(ctx);
+    await resetCounters(ctx.url);
+    const result = await ctx.page.evaluate(async (url) => {
+      const cache = await freshet.createCache({ routes: [{ pattern: '/studio/api/scenes/:id', pageType: 'writing' }], dedupingInterval: 0 });
+      const value = await cache.get(url);
+      const before = cache.inspect(url);
+      for (let i = 0; i < 100 && cache.inspect(url).cause !== 'revalidated'; i++) await new Promise((r) => setTimeout(r, 10));
+      return { same: cache.peek(url) === value, before: before.cause, after: cache.inspect(url).cause, age: cache.inspect(url).age };
+    }, SCENE);
+    assert.equal(result.before, 'restored');
+    assert.equal(result.after, 'revalidated');
+    assert.equal(result.same, true, 'a 304 keeps the same object');
+    const log = (await (await fetch(`${ctx.url}/__test/requests`)).json()).log;
+    assert.equal(log.length, 1);
+    assert.equal(log[0].status, 304);
+    assert.match(log[0].ifNoneMatch, /^"/);
+  });
+
+  it('never serves an entry past its lifetime, and deletes it', async () => {
+    await readThrough(ctx, SCENE, { pageTypes: { browse: { maxAge: 150 } } });
+    await new Promise((r) => setTimeout(r, 250));
+    await reload(ctx);
+    await resetCounters(ctx.url);
+    const again = await readThrough(ctx, SCENE, { pageTypes: { browse: { maxAge: 150 } } });
+    assert.equal(again.cause, 'fetched');
+    assert.equal(await requests(ctx.url), 1);
+  });
+
+  it('persists only confirmed server data: never set(), never no-store, private only under a scope', async () => {
+    const result = await ctx.page.evaluate(async ({ scene, other }) => {
+      const rewrite = (control) => async (url, init) => {
+        const response = await fetch(url, init);
+        const headers = new Headers(response.headers);
+        headers.set('Cache-Control', control);
+        return new Response(await response.text(), { status: response.status, headers });
+      };
+      const set = await freshet.createCache({ namespace: 'set' });
+      set.set('/local/draft', { text: 'optimistic' });
+      set.flush();
+      const noStore = await freshet.createCache({ namespace: 'nostore', fetch: rewrite('no-store') });
+      await noStore.get(scene);
+      noStore.flush();
+      const anon = await freshet.createCache({ namespace: 'anon', fetch: rewrite('private, max-age=60') });
+      await anon.get(scene);
+      anon.flush();
+      const user = await freshet.createCache({ namespace: 'user', scope: 'alice', fetch: rewrite('private, max-age=60') });
+      await user.get(other);
+      user.flush();
+      return Object.keys(localStorage).filter((k) => k.includes(':e:')).sort();
+    }, { scene: SCENE, other: OTHER });
+    assert.deepEqual(result, ['user:1:alice:e:/studio/api/scenes/s1c1x2']);
+  });
+
+  it('clear() wipes memory, the scope\'s records and requests in flight, and nothing else', async () => {
+    await fault(ctx.url, { route: OTHER, delayMs: 200 });
+    const result = await ctx.page.evaluate(async ({ scene, other }) => {
+      localStorage.setItem('freshet-unrelated', '1');
+      const alice = await freshet.createCache({ scope: 'alice' });
+      await alice.get(scene);
+      alice.flush();
+      const bob = await freshet.createCache({ scope: 'bob' });
+      await bob.get(scene);
+      bob.flush();
+      const late = alice.get(other).catch((e) => e.code);
+      alice.clear();
+      await late;
+      alice.flush();
+      return { keys: Object.keys(localStorage).sort(), peek: alice.peek(scene) ?? null, late: alice.keys() };
+    }, { scene: SCENE, other: OTHER });
+    assert.equal(result.peek, null);
+    assert.deepEqual(result.late, []);
+    assert.ok(result.keys.every((k) => !k.startsWith('freshet:1:alice:')), result.keys.join());
+    assert.ok(result.keys.includes('freshet:1:bob:e:/studio/api/scenes/s1c1x1'));
+    assert.ok(result.keys.includes('freshet-unrelated'));
+  });
+});
+
+describe('storage faults', () => {
+  const ctx = useBrowser();
+
+  for (const [name, install] of [
+    ['missing', () => Object.defineProperty(window, 'localStorage', { value: undefined, configurable: true })],
+    ['null', () => Object.defineProperty(window, 'localStorage', { value: null, configurable: true })],
+    ['throwing SecurityError', () => Object.defineProperty(window, 'localStorage', {
+      configurable: true,
+      get() { throw new DOMException('denied', 'SecurityError'); },
+    })],
+  ]) {
+    it(`localStorage ${name}: memory-only, reported once, never thrown`, async () => {
+      const result = await ctx.page.evaluate(async ({ scene, source }) => {
+        const warnings = [];
+        console.warn = (m) => warnings.push(String(m));
+        (0, eval)(`(${source})()`);
+        const cache = await freshet.createCache();
+        const first = await cache.get(scene);
+        const second = await cache.get(scene);
+        cache.flush();
+        const other = await freshet.createCache({ scope: 'x' });
+        cache.setScope('y');
+        cache.clear();
+        return { same: first === second, info: cache.storageInfo(), warnings, otherInfo: other.storageInfo() };
+      }, { scene: SCENE, source: install.toString() });
+      assert.equal(result.same, true);
+      assert.equal(result.info.persistent, false);
+      assert.equal(result.warnings.filter((w) => w.includes('memory only')).length, 2, 'once per cache');
+      if (name.includes('Security')) assert.match(result.info.failure, /SecurityError/);
+      else assert.match(result.info.failure, /no storage/);
+    });
+  }
+
+  it('quota errors by any browser\'s name or code are caught; the entry stays in memory', async () => {
+    for (const error of [
+      "new DOMException('full', 'QuotaExceededError')",
+      "Object.assign(new Error('full'), { name: 'NS_ERROR_DOM_QUOTA_REACHED' })",
+      "Object.assign(new Error('full'), { code: 22 })",
+      "Object.assign(new Error('full'), { code: 1014 })",
+    ]) {
+      const result = await ctx.page.evaluate(async ({ scene, error }) => {
+        const original = Storage.prototype.setItem;
+        Storage.prototype.setItem = function () { throw (0, eval)(error); };
+        try {
+          const cache = await freshet.createCache({ namespace: `q${Math.random()}` });
+          const value = await cache.get(scene);
+          cache.flush();
+          return { ok: value.title.length > 0, peek: cache.peek(scene) === value, info: cache.storageInfo() };
+        } finally {
+          Storage.prototype.setItem = original;
+        }
+      }, { scene: SCENE, error });
+      assert.equal(result.ok, true, error);
+      assert.equal(result.peek, true, error);
+      assert.equal(result.info.persistent, true, `${error}: a full store is not a broken one`);
+      assert.equal(result.info.entries, 0, error);
+    }
+  });
+
+  it('a really full localStorage: own entries are evicted, other keys untouched, never cleared', async () => {
+    const result = await ctx.page.evaluate(async () => {
+      // Fill Chromium's real quota with another library's data, then free about 3 KB.
+      let n = 0;
+      for (const size of [256 * 1024, 16 * 1024, 1024, 64]) {
+        const chunk = 'x'.repeat(size);
+        try { for (let i = 0; i < 200; i++) localStorage.setItem(`filler:${n++}`, chunk); } catch {}
+      }
+      const ones = Object.keys(localStorage).filter((k) => localStorage.getItem(k).length === 1024);
+      for (const k of ones.slice(0, 3)) localStorage.removeItem(k);
+      const fillers = Object.keys(localStorage).filter((k) => k.startsWith('filler')).length;
+      const cache = await freshet.createCache();
+      const bodies = [];
+      for (const id of ['s1c1x1', 's1c1x2', 's1c1x3', 's1c2x1', 's1c2x2', 's1c2x3', 's1c3x1', 's1c3x2']) {
+        const value = await cache.get(`/studio/api/scenes/${id}`, { pageType: 'reading' });
+        bodies.push(value.title.length > 0);
+        cache.flush();
+      }
+      const story = await cache.get('/studio/api/stories/s1');
+      cache.flush();
+      const left = Object.keys(localStorage).filter((k) => k.startsWith('filler')).length;
+      return { fillers, left, bodies, story: story.title.length > 0, info: cache.storageInfo(), keys: Object.keys(localStorage).filter((k) => k.startsWith('freshet:')) };
+    });
+    assert.ok(result.fillers > 10);
+    assert.equal(result.left, result.fillers, 'no foreign key removed');
+    assert.ok(result.bodies.every(Boolean) && result.story);
+    assert.equal(result.info.persistent, true);
+    assert.ok(result.info.entries >= 1 && result.info.entries < 9, `evicted to fit: ${JSON.stringify(result.info)}`);
+  });
+
+  it('a value larger than the budget stays memory-only', async () => {
+    const result = await readThrough(ctx, '/studio/api/stories/s1', { entryBudget: 200 });
+    assert.equal(result.storage.entries, 0);
+    await reload(ctx);
+    await resetCounters(ctx.url);
+    const again = await readThrough(ctx, '/studio/api/stories/s1', { entryBudget: 200 });
+    assert.equal(again.cause, 'fetched');
+    assert.equal(await requests(ctx.url), 1);
+  });
+
+  for (const [name, damage] of [
+    ['corrupt JSON', '(r) => r.slice(0, r.length - 5)'],
+    ['foreign-shaped', '() => JSON.stringify({ state: { data: { title: "x" } }, buster: "", timestamp: 1 })'],
+    ['wrong version', '(r) => r.replace(/^freshet:1\\n/, "freshet:0\\n")'],
+    ['future-dated', '(r) => { const [m, k, meta, ...b] = r.split("\\n"); const f = meta.split("\\t"); const t = String(Date.now() + 86400000); f[1] = t; f[2] = t; f[3] = t; f[4] = String(Date.now() + 2 * 86400000); return [m, k, f.join("\\t"), ...b].join("\\n"); }'],
+    ['a record moved from another key', '() => localStorage.getItem("freshet:1:anon:e:/studio/api/scenes/s1c1x2")'],
+  ]) {
+    it(`a ${name} record is deleted and read as a miss`, async () => {
+      await readThrough(ctx, SCENE, { routes: READING });
+      await ctx.page.evaluate((url) => cache.get(url), OTHER);
+      await ctx.page.evaluate(() => cache.flush());
+      const key = `freshet:1:anon:e:${SCENE}`;
+      await ctx.page.evaluate(({ key, damage }) => {
+        const record = localStorage.getItem(key);
+        localStorage.setItem(key, (0, eval)(`(${damage})`)(record));
+      }, { key, damage });
+      await reload(ctx);
+      await resetCounters(ctx.url);
+      const again = await readThrough(ctx, SCENE, { routes: READING });
+      assert.equal(again.cause, 'fetched');
+      assert.equal(await requests(ctx.url), 1);
+      const record = await ctx.page.evaluate((key) => localStorage.getItem(key), key);
+      assert.ok(record.startsWith('freshet:1\n/studio/api/scenes/s1c1x1\n'), 'replaced by a good record');
+    });
+  }
+
+  it('storage wiped by the user between reads is a miss, not an error', async () => {
+    await readThrough(ctx, SCENE, { routes: READING });
+    await ctx.page.evaluate((url) => cache.get(url), OTHER);
+    await ctx.page.evaluate(() => cache.flush());
+    await reload(ctx);
+    await resetCounters(ctx.url);
+    const result = await ctx.page.evaluate(async ({ scene, other }) => {
+      const cache = await freshet.createCache({ routes: [{ pattern: '/studio/api/scenes/:id', pageType: 'reading' }] });
+      const first = await cache.get(scene);
+      localStorage.clear();
+      const second = await cache.get(other);
+      cache.flush();
+      return { first: cache.inspect(scene).cause, second: cache.inspect(other).cause, ok: first.title && second.title, info: cache.storageInfo() };
+    }, { scene: SCENE, other: OTHER });
+    assert.equal(result.first, 'restored');
+    assert.equal(result.second, 'fetched');
+    assert.equal(await requests(ctx.url), 1);
+    assert.equal(result.info.persistent, true);
+  });
+});
