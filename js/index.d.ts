@@ -1,8 +1,8 @@
-import type { CacheOptions, EntryInfo, GetOptions, InvalidateSpec, SetOptions, StorageInfo } from './freshet_wasm.js';
+import type { CacheOptions, EntryInfo, GetOptions, InvalidateSpec, MutateOptions, SetOptions, StorageInfo } from './freshet_wasm.js';
 import { FreshetCache } from './freshet_wasm.js';
 
 export type {
-  CacheOptions, EntryInfo, GetOptions, InvalidateSpec, PageTypeOptions, RouteRule, SetOptions, StorageInfo,
+  CacheOptions, EntryInfo, GetOptions, InvalidateSpec, MutateOptions, PageTypeOptions, RouteRule, SetOptions, StorageInfo,
 } from './freshet_wasm.js';
 
 /** The shape of `fetch`. */
@@ -18,6 +18,8 @@ export declare class Cache extends FreshetCache {
   get<T = unknown>(url: string, options?: GetOptions): Promise<T>;
   /** The cached value if it may be shown now; `undefined` otherwise. Synchronous. */
   peek<T = unknown>(url: string): T | undefined;
+  /** Runs a mutation with optimistic layers; resolves with the request's result. */
+  mutate<T = unknown, R = unknown>(urls: string | string[], options?: MutateOptions<T, R>): Promise<R>;
   /** Stores `value` under `url` as confirmed data and notifies subscribers. */
   set<T>(url: string, value: T, options?: SetOptions): void;
   /** Calls `listener` with each new value of `url`; returns the unsubscribe function. */
@@ -48,6 +50,8 @@ export declare class Cache extends FreshetCache {
   /** Stops listeners and timers; later reads reject. */
   destroy(): void;
 }
+
+export * from './optimistic.js';
 
 /** Loads the wasm module (once); `createCache` calls it for you. */
 export declare function initFreshet(wasm?: WasmSource): Promise<unknown>;

@@ -63,3 +63,6 @@ export function wrapFetch(cache, fetchImpl) {
 }
 
 export { FreshetCache };
+export {
+  createOptimisticAppend, createOptimisticArrayUpdate, createOptimisticIncrement, createOptimisticMerge,
+} from './optimistic.js';

@@ -49,6 +49,8 @@ pub enum Error {
     Busy,
     /// An interned key id that the cache does not know (ids are reset together with the JS side).
     UnknownKeyId(u32),
+    /// The optimistic function of a mutation threw; the mutation did not start.
+    Optimistic(String),
 }
 
 /// Result with the crate's [`Error`].
@@ -67,6 +69,7 @@ impl Error {
             Error::Destroyed => "DESTROYED",
             Error::Busy => "BUSY",
             Error::UnknownKeyId(_) => "UNKNOWN_KEY_ID",
+            Error::Optimistic(_) => "OPTIMISTIC",
         }
     }
 }
@@ -90,6 +93,7 @@ impl fmt::Display for Error {
                 f.write_str("the cache was called while busy; call it again from a later task")
             }
             Error::UnknownKeyId(id) => write!(f, "unknown key id {id}"),
+            Error::Optimistic(message) => write!(f, "the optimistic update threw: {message}"),
         }
     }
 }

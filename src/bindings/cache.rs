@@ -69,6 +69,42 @@ impl FreshetCache {
         self.runtime.reset_interned();
     }
 
+    /// Runs a mutation of `url` (or several URLs): `optimisticData` is shown at once, the
+    /// `request` is sent, and its result (or a refetch) becomes the confirmed value; on failure
+    /// only this mutation's layer is rolled back.
+    #[wasm_bindgen(unchecked_return_type = "Promise<unknown>")]
+    pub fn mutate(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | string[]")] urls: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "MutateOptions")] options: JsValue,
+    ) -> Result<Promise, JsValue> {
+        let urls: Vec<String> = if let Some(url) = urls.as_string() {
+            vec![url]
+        } else if js_sys::Array::is_array(&urls) {
+            js_sys::Array::from(&urls)
+                .iter()
+                .filter_map(|u| u.as_string())
+                .collect()
+        } else {
+            return Err(crate::Error::InvalidOptions(
+                "mutate takes a URL or an array of URLs".into(),
+            )
+            .into());
+        };
+        let keys = urls
+            .iter()
+            .map(|u| self.runtime.key_of(u).map(|k| k.into_owned()))
+            .collect::<crate::Result<Vec<_>>>()?;
+        let mutation = super::options::mutation(keys, &options)?;
+        Ok(self.runtime.mutate(mutation)?)
+    }
+
+    /// How many mutations of `url` are pending.
+    #[wasm_bindgen(js_name = pendingMutations)]
+    pub fn pending_mutations(&self, url: &str) -> Result<usize, JsValue> {
+        Ok(self.runtime.pending_mutations(url)?)
+    }
+
     /// The cached value of `url` if it may be shown now, else `undefined`. Synchronous.
     #[wasm_bindgen(unchecked_return_type = "unknown")]
     pub fn peek(&self, url: &str) -> Result<JsValue, JsValue> {

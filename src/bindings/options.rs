@@ -10,7 +10,9 @@ use crate::core::routes::RouteRule;
 use crate::core::Millis;
 use crate::error::{Error, Result};
 use crate::store::tier::TierConfig;
-use crate::web::runtime::{InvalidationConfig, ReadOptions, Runtime, RuntimeConfig};
+use crate::web::runtime::{
+    InvalidationConfig, Mutation, Populate, ReadOptions, Rollback, Runtime, RuntimeConfig,
+};
 
 /// A field of an options object; `undefined` when the object is not one.
 fn field(object: &JsValue, name: &str) -> JsValue {
@@ -237,6 +239,59 @@ pub fn read_options(runtime: &Runtime, options: &JsValue) -> Result<ReadOptions>
         init: field(options, "init"),
         force: flag(options, "force", false)?,
         prefetch: false,
+    })
+}
+
+/// Reads the options of one `mutate` over `keys`.
+pub fn mutation(keys: Vec<String>, options: &JsValue) -> Result<Mutation> {
+    if !(options.is_undefined() || options.is_object()) {
+        return Err(bad("mutate options", "an object"));
+    }
+    let populate = field(options, "populateCache");
+    let populate = if let Some(f) = populate.dyn_ref::<Function>() {
+        Populate::With(f.clone())
+    } else if populate.is_undefined() || populate.is_null() || populate.as_bool() == Some(false) {
+        Populate::No
+    } else if populate.as_bool() == Some(true) {
+        Populate::Result
+    } else {
+        return Err(bad(
+            "populateCache",
+            "a boolean or a function (result, current) => value",
+        ));
+    };
+    let rollback = field(options, "rollbackOnError");
+    let rollback = if let Some(f) = rollback.dyn_ref::<Function>() {
+        Rollback::When(f.clone())
+    } else {
+        match rollback.as_bool() {
+            _ if rollback.is_undefined() => Rollback::Always,
+            Some(true) => Rollback::Always,
+            Some(false) => Rollback::Never,
+            None => {
+                return Err(bad(
+                    "rollbackOnError",
+                    "a boolean or a function (error) => boolean",
+                ))
+            }
+        }
+    };
+    let request = field(options, "request");
+    if !(request.is_undefined() || request.is_object() || request.is_function()) {
+        return Err(bad(
+            "request",
+            "{ url?, ...RequestInit } or a function returning a promise",
+        ));
+    }
+    Ok(Mutation {
+        keys,
+        optimistic: field(options, "optimisticData"),
+        request,
+        populate,
+        rollback,
+        revalidate: flag(options, "revalidate", true)?,
+        throw_on_error: flag(options, "throwOnError", true)?,
+        scope: text(options, "scope")?,
     })
 }
 

@@ -106,6 +106,26 @@ export interface GetOptions {
   force?: boolean;
 }
 
+/** Options of `mutate`, named as in SWR and TanStack Query. */
+export interface MutateOptions<T = unknown, R = unknown> {
+  /** Shown at once: a value, or a function of the current value. A throw cancels the mutation. */
+  optimisticData?: T | ((current: T | undefined) => T);
+  /** The write: `{ url?, method, headers, body, ... }` sent through the cache's `fetch` (its
+   * invalidation headers are applied; `url` defaults to the first key), or a function
+   * returning a promise of a `Response` or of the result. */
+  request?: (RequestInit & { url?: string }) | (() => Promise<Response | R>);
+  /** Use the result as the new value (`true`), or compute it: `(result, current) => value`. Default false. */
+  populateCache?: boolean | ((result: R, current: T | undefined) => T);
+  /** Remove this mutation's layer when it fails (default true), or decide per error. */
+  rollbackOnError?: boolean | ((error: unknown) => boolean);
+  /** Refetch the keys after success unless the result populated them. Default true. */
+  revalidate?: boolean;
+  /** Reject on failure; `false` resolves with `undefined` instead. Default true. */
+  throwOnError?: boolean;
+  /** Mutations with the same scope send their requests one after another. */
+  scope?: string;
+}
+
 /** Options of `set`. */
 export interface SetOptions {
   pageType?: string;

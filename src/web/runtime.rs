@@ -36,6 +36,8 @@ use super::timer::Interval;
 
 mod apply;
 pub use apply::InvalidationConfig;
+mod mutate;
+pub use mutate::{Mutation, Populate, Rollback};
 mod persist;
 
 pub use persist::StorageInfo;
@@ -100,6 +102,11 @@ pub struct Runtime {
     flush_scheduled: Cell<bool>,
     /// Bumped by `clear` and `setScope`: requests started before are never stored or retried.
     generation: Cell<u64>,
+    /// Pending optimistic layers (see `mutate`), and how many there are in all.
+    overlays: RefCell<crate::core::optimistic::Overlays<JsValue, JsValue>>,
+    layered: Cell<usize>,
+    /// The last mutation of each serial scope.
+    scopes: RefCell<HashMap<String, Promise>>,
 }
 
 impl Runtime {
@@ -129,6 +136,9 @@ impl Runtime {
             store: RefCell::new(persist::open_tier(config.storage)),
             flush_scheduled: Cell::new(false),
             generation: Cell::new(0),
+            overlays: RefCell::default(),
+            layered: Cell::new(0),
+            scopes: RefCell::default(),
         });
         rt.listen(config.revalidate_on_focus, config.revalidate_on_reconnect);
         rt.open_broadcast();
@@ -237,6 +247,9 @@ impl Runtime {
     }
 
     fn peek_key(&self, key: &str) -> Result<JsValue> {
+        if let Some(visible) = self.visible_value(key) {
+            return Ok(visible);
+        }
         if let Some(value) = self.with_cache(|c| c.peek(key, now()).cloned())? {
             return Ok(value);
         }
@@ -274,6 +287,16 @@ impl Runtime {
                 ReadPlan::Join | ReadPlan::Fetch => None,
             })
         };
+        if let Some(visible) = self.visible_value(&key) {
+            // Pending mutations: readers see their layers; the confirmed value underneath is
+            // still kept fresh.
+            if !matches!(serve()?, Some((_, false)))
+                && !self.with_cache(|c| c.is_in_flight(&key))?
+            {
+                self.revalidate(key.into_owned(), options);
+            }
+            return Ok(Promise::resolve(&visible));
+        }
         let mut served = serve()?;
         if served.is_none() {
             // Only a miss looks in the storage tier, so hits pay nothing for it.
@@ -308,7 +331,9 @@ impl Runtime {
             .map_or(0, |s| s.len());
         let size = u32::try_from(size).unwrap_or(u32::MAX);
         self.with_cache(|c| c.set(&key, value.clone(), page_type, tags, size, now()))?;
-        self.notify(&key, &value);
+        // Pending layers stay on top of the new confirmed value.
+        self.rebase_layers(&key);
+        self.notify(&key, &self.current_value(&key));
         Ok(())
     }
 
@@ -415,6 +440,11 @@ impl Runtime {
     fn clear_memory(&self) -> Result<()> {
         self.with_cache(|c| c.clear())?;
         self.generation.set(self.generation.get().wrapping_add(1));
+        if let Ok(mut overlays) = self.overlays.try_borrow_mut() {
+            overlays.clear();
+            self.layered.set(0);
+        }
+        self.scopes.borrow_mut().clear();
         self.pending.borrow_mut().clear();
         Ok(())
     }
@@ -555,6 +585,9 @@ impl Runtime {
             match completion {
                 Completion::Stored { changed } => {
                     self.persist_response(ticket.key(), &fetched, &control);
+                    if changed {
+                        self.rebase_layers(ticket.key());
+                    }
                     let value = self.current_value(ticket.key());
                     if changed {
                         self.notify(ticket.key(), &value);
@@ -596,6 +629,9 @@ impl Runtime {
     }
 
     fn current_value(&self, key: &str) -> JsValue {
+        if let Some(visible) = self.visible_value(key) {
+            return visible;
+        }
         self.with_cache(|c| c.inspect(key).map(|e| e.value().clone()))
             .ok()
             .flatten()
