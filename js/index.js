@@ -1,39 +1,77 @@
 // The freshet entry point: loads the wasm module once and exports the cache.
-import init, { FreshetCache } from './freshet_wasm.js';
+import init, { FreshetCache, __memoCells } from './freshet_wasm.js';
 
-// Hot reads cross into wasm with an interned integer id instead of the URL string: passing a
-// string costs about as much as the lookup itself (SPEC §10). Ids are memoized per URL string,
-// but only for URLs that do not depend on the page's location (relative ones are re-resolved).
-const MAX_MEMOIZED_URLS = 50_000;
+// Hot reads. Passing a URL string into wasm, and the lookup behind it, cost about two
+// `Map.get`s (SPEC §10), so each URL string seen gets a record here: the interned id of its key
+// (numbers cross the boundary cheaply) and a memo of its last servable result. The memo answers
+// while the runtime's change counter is unchanged (it is bumped after anything that can change
+// an entry) and the clock is before the result's servable-until time (at most one second
+// later, so the core still sees recency). See src/web/memo.rs. Relative URLs depend on the
+// page's location, so they get no record.
+const MAX_RECORDS = 50_000;
+let memory;
+let cells;
+let changes = new Uint32Array(0);
+let times = new Float64Array(0);
+
+function views() {
+  if (changes.length === 0 && memory && cells) {
+    changes = new Uint32Array(memory.buffer, cells[0], 1);
+    times = new Float64Array(memory.buffer, cells[1], 2);
+  }
+}
+
+function remember(record, value) {
+  views();
+  record.v = value;
+  record.u = times[0];
+  record.f = times[1];
+  record.g = changes[0];
+}
+
+const stable = (url) => url.charCodeAt(0) === 47 /* '/' */ || url.startsWith('http');
 
 /** A freshet cache. `createCache` makes one once the wasm module is loaded. */
 export class Cache extends FreshetCache {
   constructor(options) {
     super(options);
-    this._ids = new Map();
+    this._urls = new Map();
   }
 
-  _intern(url) {
-    const id = this.__internKey(url);
-    if (url.charCodeAt(0) === 47 /* '/' */ || url.startsWith('http')) {
-      if (this._ids.size >= MAX_MEMOIZED_URLS) {
-        this._ids.clear();
-        this.__resetKeys();
-        return this._intern(url);
+  _record(url) {
+    let record = this._urls.get(url);
+    if (record === undefined) {
+      record = { id: this.__internKey(url), v: undefined, u: 0, f: 0, g: -1 };
+      if (stable(url)) {
+        if (this._urls.size >= MAX_RECORDS) {
+          this._urls.clear();
+          this.__resetKeys();
+          return this._record(url);
+        }
+        this._urls.set(url, record);
       }
-      this._ids.set(url, id);
     }
-    return id;
+    return record;
   }
 
   peek(url) {
-    const id = this._ids.get(url);
-    return this.__peekId(id === undefined ? this._intern(url) : id);
+    const r = this._urls.get(url);
+    if (r !== undefined && r.g === changes[0] && r.u > Date.now()) return r.v;
+    const record = this._record(url);
+    const value = this.__peekId(record.id);
+    remember(record, value);
+    return value;
   }
 
   get(url, options) {
-    const id = this._ids.get(url);
-    return this.__getId(id === undefined ? this._intern(url) : id, options);
+    if (options === undefined) {
+      const r = this._urls.get(url);
+      if (r !== undefined && r.g === changes[0] && r.f > Date.now()) return Promise.resolve(r.v);
+    }
+    const record = this._record(url);
+    const promise = this.__getId(record.id, options);
+    remember(record, this.__peekId(record.id));
+    return promise;
   }
 }
 
@@ -41,7 +79,11 @@ let ready;
 
 /** Loads the wasm module (once). `wasm` may be a URL, a Response, bytes or a Module. */
 export function initFreshet(wasm) {
-  ready ??= init(wasm === undefined ? undefined : { module_or_path: wasm });
+  ready ??= init(wasm === undefined ? undefined : { module_or_path: wasm }).then((exports) => {
+    memory = exports.memory;
+    cells = __memoCells();
+    return exports;
+  });
   return ready;
 }
 

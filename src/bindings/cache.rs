@@ -287,3 +287,9 @@ fn describe(
     }
     info.into()
 }
+
+/// Addresses of the memo cells (see `web::memo`) for `js/index.js`.
+#[wasm_bindgen(js_name = __memoCells, skip_typescript)]
+pub fn memo_cells() -> Vec<u32> {
+    crate::web::memo::cells().to_vec()
+}

@@ -6,5 +6,6 @@ pub mod fetch;
 pub mod headers;
 pub mod listener;
 pub mod local_storage;
+pub mod memo;
 pub mod runtime;
 pub mod timer;

@@ -18,7 +18,7 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use crate::core::cache::{
     Arrival, Cache, CacheConfig, Completion, DiscardReason, ReadPlan, Ticket,
 };
-use crate::core::entry::{Entry, InvalidationSource};
+use crate::core::entry::{Entry, EntryState, InvalidationSource};
 use crate::core::fingerprint::fingerprint;
 use crate::core::interner::KeyInterner;
 use crate::core::invalidation::Target;
@@ -32,6 +32,7 @@ use super::clock::now;
 use super::fetch::{self, Fetched};
 use super::headers;
 use super::listener::EventListener;
+use super::memo;
 use super::timer::Interval;
 
 mod apply;
@@ -193,8 +194,17 @@ impl Runtime {
         }
     }
 
-    /// Runs `f` on the core cache; see the module comment.
+    /// Runs `f` on the core cache; see the module comment. Voids the JS side's memo of reads
+    /// afterwards, since `f` may have changed any entry (see `memo`).
     fn with_cache<T>(&self, f: impl FnOnce(&mut Cache<JsValue>) -> T) -> Result<T> {
+        let result = self.with_cache_read(f);
+        memo::bump();
+        result
+    }
+
+    /// [`Runtime::with_cache`] for reads that change no entry's value or state (they may mark
+    /// recency), so the memo of reads stays valid.
+    fn with_cache_read<T>(&self, f: impl FnOnce(&mut Cache<JsValue>) -> T) -> Result<T> {
         let mut cache = self.cache.try_borrow_mut().map_err(|_| Error::Busy)?;
         Ok(f(&mut cache))
     }
@@ -247,15 +257,19 @@ impl Runtime {
     }
 
     fn peek_key(&self, key: &str) -> Result<JsValue> {
+        let now = now();
         if let Some(visible) = self.visible_value(key) {
+            memo::record(now + memo::MEMO_SPAN, 0);
             return Ok(visible);
         }
-        if let Some(value) = self.with_cache(|c| c.peek(key, now()).cloned())? {
+        if let Some(value) = self.with_cache_read(|c| read_and_record(c, key, now))? {
             return Ok(value);
         }
         // Only a miss looks in the storage tier, so hits pay nothing for it.
         self.restore_if_missing(key);
-        self.with_cache(|c| c.peek(key, now()).cloned().unwrap_or(JsValue::UNDEFINED))
+        Ok(self
+            .with_cache_read(|c| read_and_record(c, key, now))?
+            .unwrap_or(JsValue::UNDEFINED))
     }
 
     /// Reads `url`: from memory when servable (revalidating stale data in the background),
@@ -279,8 +293,9 @@ impl Runtime {
         if options.force {
             return self.start_fetch(key.into_owned(), options);
         }
+        memo::forget();
         let serve = || {
-            self.with_cache(|c| match c.plan_read(&key, now()) {
+            self.with_cache_read(|c| match c.plan_read(&key, now()) {
                 ReadPlan::Serve {
                     value, revalidate, ..
                 } => Some((value.clone(), revalidate)),
@@ -444,6 +459,7 @@ impl Runtime {
             overlays.clear();
             self.layered.set(0);
         }
+        memo::bump();
         self.scopes.borrow_mut().clear();
         self.pending.borrow_mut().clear();
         Ok(())
@@ -649,6 +665,33 @@ impl Runtime {
             let _ = listener.call1(&JsValue::UNDEFINED, value);
         }
     }
+}
+
+/// A synchronous read of `key`, recording for the memo how long its answer holds.
+fn read_and_record(
+    cache: &mut Cache<JsValue>,
+    key: &str,
+    now: crate::core::Millis,
+) -> Option<JsValue> {
+    let Some(value) = cache.peek(key, now).cloned() else {
+        memo::forget();
+        return None;
+    };
+    let cap = now + memo::MEMO_SPAN;
+    match cache.inspect(key) {
+        Some(entry) if entry.invalidated.is_none() => {
+            let fresh = if entry.state(now) == EntryState::Fresh {
+                entry.stale_at.min(cap)
+            } else {
+                0
+            };
+            memo::record(entry.expires_at.min(cap), fresh);
+        }
+        // Served while invalidated (the page type allows it): never memoized, so every read
+        // still reaches the core.
+        _ => memo::forget(),
+    }
+    Some(value)
 }
 
 fn invalid(url: &str, reason: KeyError) -> Error {

@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 
 use super::super::clock::now;
 use super::super::fetch::describe;
+use super::super::memo;
 use super::{ReadOptions, Runtime};
 
 /// How a successful mutation's result reaches the cache.
@@ -262,6 +263,7 @@ impl Runtime {
                 .map_err(|_| JsValue::from(Error::Busy))?;
             overlays.push(key, layer, confirmed.as_ref(), apply)?
         };
+        memo::bump();
         self.layered.set(self.layered.get() + 1);
         self.notify_visible(key);
         Ok(id)
@@ -275,6 +277,7 @@ impl Runtime {
                 .overlays
                 .try_borrow_mut()
                 .is_ok_and(|mut o| o.remove(key, *id, confirmed.as_ref(), apply));
+            memo::bump();
             if removed {
                 self.layered.set(self.layered.get().saturating_sub(1));
             }
@@ -292,6 +295,7 @@ impl Runtime {
         if let Ok(mut overlays) = self.overlays.try_borrow_mut() {
             overlays.rebase(key, confirmed.as_ref(), apply);
         }
+        memo::bump();
     }
 
     /// What `key` shows while it has layers.
