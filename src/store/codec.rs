@@ -209,6 +209,16 @@ pub fn decode_record_head(text: &str) -> Option<(&str, Meta, &str)> {
     Some((key, decode_meta(meta)?, body))
 }
 
+/// Decodes a record's head alone (the text before the body's newline): key and meta.
+pub fn decode_head(head: &str) -> Option<(&str, Meta)> {
+    let rest = head.strip_prefix(RECORD_MAGIC)?.strip_prefix('\n')?;
+    let (key, meta) = rest.split_once('\n')?;
+    if key.is_empty() || key.contains('\t') || meta.contains('\n') {
+        return None;
+    }
+    Some((key, decode_meta(meta)?))
+}
+
 fn encode_index_line(key: &str, entry: &IndexEntry, out: &mut String) {
     out.push_str(key);
     out.push('\t');
