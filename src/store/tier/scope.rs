@@ -1,0 +1,146 @@
+//! Scopes and versions of the storage tier: which records are visible, sweeping other
+//! versions' and unindexed records, switching and clearing a scope.
+
+use super::{codec, escape, usable, FlushReport, JournalLine, Storage, StorageTier};
+use crate::core::Millis;
+
+impl<S: Storage> StorageTier<S> {
+    pub(super) fn sweep_other_versions(&mut self) {
+        let marker = format!("{}:version", escape(&self.config.namespace));
+        let Some(storage) = self.storage.as_mut() else {
+            return;
+        };
+        let version = self.config.version.clone();
+        match storage.get_item(&marker) {
+            Ok(Some(v)) if v == version => return,
+            Ok(_) => {}
+            Err(e) => return self.fail(e),
+        }
+        let namespace = format!("{}:", escape(&self.config.namespace));
+        let current = format!("{namespace}{}:", escape(&version));
+        let result = storage.keys().and_then(|keys| {
+            for key in keys {
+                if key.starts_with(&namespace) && !key.starts_with(&current) && key != marker {
+                    storage.remove_item(&key)?;
+                }
+            }
+            storage.set_item(&marker, &version)
+        });
+        if let Err(e) = result {
+            self.fail(e);
+        }
+    }
+
+    /// Reads the current scope's index and journal; drops over-age and future-dated lines.
+    pub(super) fn load_scope(&mut self, now: Millis) {
+        self.prefix = format!(
+            "{}:{}:{}:",
+            escape(&self.config.namespace),
+            escape(&self.config.version),
+            escape(&self.config.scope)
+        );
+        self.index.clear();
+        self.pending.clear();
+        self.invalidated.clear();
+        self.journal.clear();
+        let (index_key, journal_key) = (self.index_key(), self.journal_key());
+        let Some(storage) = self.storage.as_ref() else {
+            return;
+        };
+        let read = storage
+            .get_item(&index_key)
+            .and_then(|i| Ok((i, storage.get_item(&journal_key)?)));
+        let (index_text, journal_text) = match read {
+            Ok(texts) => texts,
+            Err(e) => return self.fail(e),
+        };
+        let index = index_text.as_deref().and_then(codec::decode_index);
+        let trusted = index.is_some();
+        self.index.extend(index.into_iter().flatten());
+        if let Some(lines) = journal_text.as_deref().and_then(codec::decode_journal) {
+            for line in lines {
+                match line {
+                    JournalLine::Upsert(k, e) => self.index.insert(k, e),
+                    JournalLine::Remove(k) => self.index.remove(&k),
+                };
+            }
+            self.journal = journal_text.unwrap_or_default();
+        }
+        let unusable: Vec<String> = self
+            .index
+            .iter()
+            .filter(|(_, e)| !usable(&e.meta, now))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in unusable {
+            self.remove(&key);
+        }
+        self.bytes = self.index.values().map(|e| e.size).sum();
+        if !trusted {
+            // Without an index, records of this scope cannot be trusted or found again: sweep.
+            self.remove_unindexed();
+        }
+    }
+
+    pub(super) fn index_key(&self) -> String {
+        format!("{}index", self.prefix)
+    }
+
+    pub(super) fn journal_key(&self) -> String {
+        format!("{}journal", self.prefix)
+    }
+
+    pub(super) fn remove_unindexed(&mut self) {
+        let records = format!("{}e:", self.prefix);
+        let Some(storage) = self.storage.as_mut() else {
+            return;
+        };
+        let index = &self.index;
+        let result = storage.keys().and_then(|keys| {
+            for key in keys {
+                if key
+                    .strip_prefix(&records)
+                    .is_some_and(|k| !index.contains_key(k))
+                {
+                    storage.remove_item(&key)?;
+                }
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            self.fail(e);
+        }
+    }
+
+    /// Switches to another scope: flushes this one, then reads the other's index.
+    pub fn set_scope(&mut self, scope: &str, now: Millis) -> FlushReport {
+        let report = self.flush(now);
+        self.config.scope = scope.to_owned();
+        self.load_scope(now);
+        report
+    }
+
+    /// Removes every record of the current scope, its index and journal (only this scope,
+    /// only this namespace).
+    pub fn clear(&mut self) {
+        let keys: Vec<String> = self.index.keys().cloned().collect();
+        for key in keys {
+            let record_key = self.record_key(&key);
+            let _ = self.with_storage(|s| s.remove_item(&record_key));
+        }
+        self.index.clear();
+        self.pending.clear();
+        self.invalidated.clear();
+        self.journal.clear();
+        self.bytes = 0;
+        self.remove_unindexed();
+        let (index_key, journal_key) = (self.index_key(), self.journal_key());
+        let result = self.with_storage(|s| {
+            s.remove_item(&index_key)?;
+            s.remove_item(&journal_key)
+        });
+        if let Err(e) = result {
+            self.fail(e);
+        }
+    }
+}
