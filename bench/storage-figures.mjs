@@ -77,8 +77,10 @@ try {
       flushRuns.push((flushTotal * 1000) / M);
       diffRuns.push(((onTotal + flushTotal - offTotal) * 1000) / M);
     }
-    const freshetPersist = median(flushRuns);
-    const freshetPersistWithEncoding = Math.max(median(diffRuns), freshetPersist);
+    // The end-of-task flush usually ran inside `await get()` already, so the explicit flush
+    // is mostly a no-op; the honest figure is the on/off difference.
+    const freshetFlushOnly = median(flushRuns);
+    const freshetPersist = Math.max(median(diffRuns), 0);
     const rawPersist = await time(M, (i) => {
       localStorage.setItem(`raw:${i % N}`, JSON.stringify({ id: i, text: 'y'.repeat(1990), v: i }));
     });
@@ -108,16 +110,18 @@ try {
       for (const k of rawBodies) JSON.parse(localStorage.getItem(k));
     });
     // First read of a persisted entry (each key read once per run) vs getItem + JSON.parse.
-    let caches = [];
-    const freshetFirst = await time(N, (i, r) => { caches[r].peek(keys[i]); },
-      async (r) => { caches[r] = new freshet.FreshetCache(options(true)); });
+    // One cache per run, destroyed before the next, so retained values do not pile up.
+    let current = null;
+    const freshetFirst = await time(N, (i) => { current.peek(keys[i]); },
+      async () => { current?.destroy(); current = new freshet.FreshetCache(options(true)); });
+    current.destroy();
     const rawFirst = await time(N, (i) => { JSON.parse(localStorage.getItem(rawBodies[i])); });
-    opened.concat(caches).forEach((c) => c.destroy());
+    opened.forEach((c) => c.destroy());
     localStorage.clear();
     return [
-      ['persist one changed 2 KB entry, 1k-entry cache (flush)', freshetPersist, 'TanStack persister write', tanstackPersist, 0.01],
+      ['persist one changed 2 KB entry, 1k-entry cache (refetch with storage on − off)', freshetPersist, 'TanStack persister write', tanstackPersist, 0.01],
       ['same', freshetPersist, 'raw JSON.stringify + setItem', rawPersist, 3.0],
-      ['same, with encoding at arrival (on-off difference)', freshetPersistWithEncoding, 'raw JSON.stringify + setItem', rawPersist, 3.0],
+      [`(an explicit flush() right after: ${freshetFlushOnly.toFixed(1)} µs)`, 0, '', 1, 0],
       ['open a cache with 1k persisted entries', freshetOpen, 'getItem + JSON.parse of all 1k', rawOpen, 0.2],
       ['first read of a persisted entry (peek)', freshetFirst, 'getItem + JSON.parse of it', rawFirst, 1.5],
       [`(bytes persisted for 1k entries: ${infoBytes})`, 0, '', 1, 0],
