@@ -6,7 +6,8 @@
 //! meta    = page_type TAB received_at TAB server_time TAB stale_at TAB expires_at TAB
 //!           fingerprint(hex) TAB kind("j"|"t") TAB etag TAB last_modified TAB tags(joined by US)
 //! index   = "freshet-index:1\n" *(key TAB size TAB meta "\n")
-//! journal = "freshet-journal:1\n" *("+" key TAB size TAB meta "\n" / "-" key "\n")
+//! segment = "freshet-journal:1\n" *("+" key TAB size TAB meta "\n" / "-" key "\n")
+//!           (one journal segment per flush, under `…:j:<n>`)
 //! ```
 //!
 //! Decoding never panics: anything that is not exactly this shape is `None`, and the tier

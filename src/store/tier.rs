@@ -2,8 +2,8 @@
 //! start-up; a record is decoded on its first read), a dirty set flushed in one pass, the byte
 //! budget, quota handling and scopes.
 //!
-//! Keys: `<namespace>:<version>:<scope>:e:<request key>` per entry, `…:index` and `…:journal`
-//! for the index (the journal takes small changes so that a flush does not rewrite the whole
+//! Keys: `<namespace>:<version>:<scope>:e:<request key>` per entry, `…:index` and `…:j:<n>`
+//! for the index (journal segments, one small key per flush, so that a flush does not rewrite the whole
 //! index), and `<namespace>:version` to notice a version change. Nothing outside
 //! `<namespace>:` is ever read or removed, and the store is never cleared.
 
@@ -24,8 +24,8 @@ type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// Quota errors are retried this many times, each after evicting more.
 pub const MAX_QUOTA_RETRIES: u32 = 4;
-/// Past this many bytes the journal is folded into the index.
-pub const JOURNAL_LIMIT: usize = 4 << 10;
+/// Past this many journal segments (one per flush) the journal is folded into the index.
+pub const MAX_SEGMENTS: u32 = 128;
 /// A record received more than this far in the client's future is corrupt (or the clock jumped).
 pub const FUTURE_TOLERANCE: Millis = 60_000;
 
@@ -97,7 +97,8 @@ pub struct StorageTier<S> {
     index: FastMap<String, IndexEntry>,
     pending: FastMap<String, Pending>,
     invalidated: FastMap<String, ()>,
-    journal: String,
+    /// Journal segments written since the index was last written whole.
+    segments: u32,
     /// Set when the index could not be saved: the next flush writes it whole.
     compact_next: bool,
     bytes: usize,
@@ -117,7 +118,7 @@ impl<S: Storage> StorageTier<S> {
             index: FastMap::default(),
             pending: FastMap::default(),
             invalidated: FastMap::default(),
-            journal: String::new(),
+            segments: 0,
             compact_next: false,
             bytes: 0,
             failure: None,

@@ -1,7 +1,7 @@
 //! Scopes and versions of the storage tier: which records are visible, sweeping other
 //! versions' and unindexed records, switching and clearing a scope.
 
-use super::{codec, escape, usable, FlushReport, JournalLine, Storage, StorageTier};
+use super::{codec, escape, usable, FlushReport, JournalLine, Storage, StorageTier, MAX_SEGMENTS};
 use crate::core::Millis;
 
 impl<S: Storage> StorageTier<S> {
@@ -42,29 +42,37 @@ impl<S: Storage> StorageTier<S> {
         self.index.clear();
         self.pending.clear();
         self.invalidated.clear();
-        self.journal.clear();
-        let (index_key, journal_key) = (self.index_key(), self.journal_key());
+        self.segments = 0;
+        let index_key = self.index_key();
         let Some(storage) = self.storage.as_ref() else {
             return;
         };
-        let read = storage
-            .get_item(&index_key)
-            .and_then(|i| Ok((i, storage.get_item(&journal_key)?)));
-        let (index_text, journal_text) = match read {
+        let read = storage.get_item(&index_key).and_then(|index| {
+            // Segments are numbered from 0; the first missing one ends the journal.
+            let mut segments = Vec::new();
+            for n in 0..MAX_SEGMENTS.saturating_mul(2) {
+                match storage.get_item(&self.segment_key(n))? {
+                    Some(text) => segments.push(text),
+                    None => break,
+                }
+            }
+            Ok((index, segments))
+        });
+        let (index_text, segments) = match read {
             Ok(texts) => texts,
             Err(e) => return self.fail(e),
         };
         let index = index_text.as_deref().and_then(codec::decode_index);
         let trusted = index.is_some();
         self.index.extend(index.into_iter().flatten());
-        if let Some(lines) = journal_text.as_deref().and_then(codec::decode_journal) {
+        self.segments = u32::try_from(segments.len()).unwrap_or(u32::MAX);
+        for lines in segments.iter().filter_map(|s| codec::decode_journal(s)) {
             for line in lines {
                 match line {
                     JournalLine::Upsert(k, e) => self.index.insert(k, e),
                     JournalLine::Remove(k) => self.index.remove(&k),
                 };
             }
-            self.journal = journal_text.unwrap_or_default();
         }
         let unusable: Vec<String> = self
             .index
@@ -86,8 +94,26 @@ impl<S: Storage> StorageTier<S> {
         format!("{}index", self.prefix)
     }
 
-    pub(super) fn journal_key(&self) -> String {
-        format!("{}journal", self.prefix)
+    pub(super) fn segment_key(&self, n: u32) -> String {
+        format!("{}j:{n}", self.prefix)
+    }
+
+    /// Removes every journal segment of the scope (found by prefix, so that segments left past
+    /// a gap by another tab go too).
+    pub(super) fn remove_segments(&mut self) {
+        let segments = format!("{}j:", self.prefix);
+        let result = self.with_storage(|storage| {
+            for key in storage.keys()? {
+                if key.starts_with(&segments) {
+                    storage.remove_item(&key)?;
+                }
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            self.fail(e);
+        }
+        self.segments = 0;
     }
 
     pub(super) fn remove_unindexed(&mut self) {
@@ -131,15 +157,11 @@ impl<S: Storage> StorageTier<S> {
         self.index.clear();
         self.pending.clear();
         self.invalidated.clear();
-        self.journal.clear();
         self.bytes = 0;
         self.remove_unindexed();
-        let (index_key, journal_key) = (self.index_key(), self.journal_key());
-        let result = self.with_storage(|s| {
-            s.remove_item(&index_key)?;
-            s.remove_item(&journal_key)
-        });
-        if let Err(e) = result {
+        self.remove_segments();
+        let index_key = self.index_key();
+        if let Err(e) = self.with_storage(|s| s.remove_item(&index_key)) {
             self.fail(e);
         }
     }
