@@ -6,7 +6,8 @@
 //! meta    = page_type TAB received_at TAB server_time TAB stale_at TAB expires_at TAB
 //!           fingerprint(hex) TAB kind("j"|"t") TAB etag TAB last_modified TAB tags(joined by US)
 //! index   = "freshet-index:1\n" *(key TAB size TAB meta "\n")
-//! journal = "freshet-journal:1\n" *("+" key TAB size TAB meta "\n" / "-" key "\n")
+//! segment = "freshet-journal:1\n" *("+" key TAB size TAB meta "\n" / "-" key "\n")
+//!           (one journal segment per flush, under `…:j:<n>`)
 //! ```
 //!
 //! Decoding never panics: anything that is not exactly this shape is `None`, and the tier
@@ -207,6 +208,16 @@ pub fn decode_record_head(text: &str) -> Option<(&str, Meta, &str)> {
         return None;
     }
     Some((key, decode_meta(meta)?, body))
+}
+
+/// Decodes a record's head alone (the text before the body's newline): key and meta.
+pub fn decode_head(head: &str) -> Option<(&str, Meta)> {
+    let rest = head.strip_prefix(RECORD_MAGIC)?.strip_prefix('\n')?;
+    let (key, meta) = rest.split_once('\n')?;
+    if key.is_empty() || key.contains('\t') || meta.contains('\n') {
+        return None;
+    }
+    Some((key, decode_meta(meta)?))
 }
 
 fn encode_index_line(key: &str, entry: &IndexEntry, out: &mut String) {

@@ -2,8 +2,8 @@
 //! start-up; a record is decoded on its first read), a dirty set flushed in one pass, the byte
 //! budget, quota handling and scopes.
 //!
-//! Keys: `<namespace>:<version>:<scope>:e:<request key>` per entry, `…:index` and `…:journal`
-//! for the index (the journal takes small changes so that a flush does not rewrite the whole
+//! Keys: `<namespace>:<version>:<scope>:e:<request key>` per entry, `…:index` and `…:j:<n>`
+//! for the index (journal segments, one small key per flush, so that a flush does not rewrite the whole
 //! index), and `<namespace>:version` to notice a version change. Nothing outside
 //! `<namespace>:` is ever read or removed, and the store is never cleared.
 
@@ -17,13 +17,15 @@ use super::{Storage, StoreError};
 use crate::core::Millis;
 
 mod flush;
+mod read;
+mod scope;
 
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// Quota errors are retried this many times, each after evicting more.
 pub const MAX_QUOTA_RETRIES: u32 = 4;
-/// Past this many bytes the journal is folded into the index.
-pub const JOURNAL_LIMIT: usize = 4 << 10;
+/// Past this many journal segments (one per flush) the journal is folded into the index.
+pub const MAX_SEGMENTS: u32 = 128;
 /// A record received more than this far in the client's future is corrupt (or the clock jumped).
 pub const FUTURE_TOLERANCE: Millis = 60_000;
 
@@ -95,7 +97,8 @@ pub struct StorageTier<S> {
     index: FastMap<String, IndexEntry>,
     pending: FastMap<String, Pending>,
     invalidated: FastMap<String, ()>,
-    journal: String,
+    /// Journal segments written since the index was last written whole.
+    segments: u32,
     /// Set when the index could not be saved: the next flush writes it whole.
     compact_next: bool,
     bytes: usize,
@@ -115,7 +118,7 @@ impl<S: Storage> StorageTier<S> {
             index: FastMap::default(),
             pending: FastMap::default(),
             invalidated: FastMap::default(),
-            journal: String::new(),
+            segments: 0,
             compact_next: false,
             bytes: 0,
             failure: None,
@@ -190,174 +193,11 @@ impl<S: Storage> StorageTier<S> {
         !self.pending.is_empty()
     }
 
-    fn record_key(&self, key: &str) -> String {
-        format!("{}e:{}", self.prefix, key)
-    }
-
-    fn fail(&mut self, error: StoreError) {
+    /// Records a store error: a fatal one (denied, missing) makes the tier memory-only.
+    pub fn fail(&mut self, error: StoreError) {
         if error.is_fatal() {
             self.storage = None;
             self.failure.get_or_insert(error);
-        }
-    }
-
-    fn sweep_other_versions(&mut self) {
-        let marker = format!("{}:version", escape(&self.config.namespace));
-        let Some(storage) = self.storage.as_mut() else {
-            return;
-        };
-        let version = self.config.version.clone();
-        match storage.get_item(&marker) {
-            Ok(Some(v)) if v == version => return,
-            Ok(_) => {}
-            Err(e) => return self.fail(e),
-        }
-        let namespace = format!("{}:", escape(&self.config.namespace));
-        let current = format!("{namespace}{}:", escape(&version));
-        let result = storage.keys().and_then(|keys| {
-            for key in keys {
-                if key.starts_with(&namespace) && !key.starts_with(&current) && key != marker {
-                    storage.remove_item(&key)?;
-                }
-            }
-            storage.set_item(&marker, &version)
-        });
-        if let Err(e) = result {
-            self.fail(e);
-        }
-    }
-
-    /// Reads the current scope's index and journal; drops over-age and future-dated lines.
-    fn load_scope(&mut self, now: Millis) {
-        self.prefix = format!(
-            "{}:{}:{}:",
-            escape(&self.config.namespace),
-            escape(&self.config.version),
-            escape(&self.config.scope)
-        );
-        self.index.clear();
-        self.pending.clear();
-        self.invalidated.clear();
-        self.journal.clear();
-        let (index_key, journal_key) = (self.index_key(), self.journal_key());
-        let Some(storage) = self.storage.as_ref() else {
-            return;
-        };
-        let read = storage
-            .get_item(&index_key)
-            .and_then(|i| Ok((i, storage.get_item(&journal_key)?)));
-        let (index_text, journal_text) = match read {
-            Ok(texts) => texts,
-            Err(e) => return self.fail(e),
-        };
-        let index = index_text.as_deref().and_then(codec::decode_index);
-        let trusted = index.is_some();
-        self.index.extend(index.into_iter().flatten());
-        if let Some(lines) = journal_text.as_deref().and_then(codec::decode_journal) {
-            for line in lines {
-                match line {
-                    JournalLine::Upsert(k, e) => self.index.insert(k, e),
-                    JournalLine::Remove(k) => self.index.remove(&k),
-                };
-            }
-            self.journal = journal_text.unwrap_or_default();
-        }
-        let unusable: Vec<String> = self
-            .index
-            .iter()
-            .filter(|(_, e)| !usable(&e.meta, now))
-            .map(|(k, _)| k.clone())
-            .collect();
-        for key in unusable {
-            self.remove(&key);
-        }
-        self.bytes = self.index.values().map(|e| e.size).sum();
-        if !trusted {
-            // Without an index, records of this scope cannot be trusted or found again: sweep.
-            self.remove_unindexed();
-        }
-    }
-
-    fn index_key(&self) -> String {
-        format!("{}index", self.prefix)
-    }
-
-    fn journal_key(&self) -> String {
-        format!("{}journal", self.prefix)
-    }
-
-    fn remove_unindexed(&mut self) {
-        let records = format!("{}e:", self.prefix);
-        let Some(storage) = self.storage.as_mut() else {
-            return;
-        };
-        let index = &self.index;
-        let result = storage.keys().and_then(|keys| {
-            for key in keys {
-                if key
-                    .strip_prefix(&records)
-                    .is_some_and(|k| !index.contains_key(k))
-                {
-                    storage.remove_item(&key)?;
-                }
-            }
-            Ok(())
-        });
-        if let Err(e) = result {
-            self.fail(e);
-        }
-    }
-
-    /// Reads the record of `key`, if the index has a usable one whose record is intact. Anything
-    /// corrupt, foreign, future-dated or over-age (`max_age` by page type name) is deleted.
-    pub fn load(
-        &mut self,
-        key: &str,
-        now: Millis,
-        max_age: impl Fn(&str) -> Millis,
-    ) -> Option<Record> {
-        let entry = self.index.get(key)?;
-        let meta = entry.meta.clone();
-        let lifetime_ok =
-            meta.expires_at.saturating_sub(meta.received_at) <= max_age(&meta.page_type);
-        if !usable(&meta, now) || !lifetime_ok {
-            self.remove(key);
-            return None;
-        }
-        let text = match self.pending.get(key) {
-            Some(Pending::Write(text)) => Some(text.clone()),
-            _ => {
-                let storage = self.storage.as_ref()?;
-                match storage.get_item(&self.record_key(key)) {
-                    Ok(text) => text,
-                    Err(e) => {
-                        self.fail(e);
-                        return None;
-                    }
-                }
-            }
-        };
-        // Gone (the user wiped storage) or not ours: forget it, and let the caller fetch.
-        let record = text
-            .as_deref()
-            .and_then(codec::decode_record_head)
-            .and_then(|(record_key, record_meta, body)| {
-                let intact = record_key == key
-                    && record_meta.fingerprint == meta.fingerprint
-                    && record_meta.page_type == meta.page_type
-                    && record_meta.received_at <= now.saturating_add(FUTURE_TOLERANCE);
-                intact.then(|| body.to_owned())
-            });
-        match record {
-            Some(body) => Some(Record {
-                key: key.to_owned(),
-                meta,
-                body,
-            }),
-            None => {
-                self.remove(key);
-                None
-            }
         }
     }
 
@@ -423,38 +263,6 @@ impl<S: Storage> StorageTier<S> {
             self.pending.insert(key.to_owned(), Pending::Remove);
         }
         self.invalidated.remove(key);
-    }
-
-    /// Switches to another scope: flushes this one, then reads the other's index.
-    pub fn set_scope(&mut self, scope: &str, now: Millis) -> FlushReport {
-        let report = self.flush(now);
-        self.config.scope = scope.to_owned();
-        self.load_scope(now);
-        report
-    }
-
-    /// Removes every record of the current scope, its index and journal (only this scope,
-    /// only this namespace).
-    pub fn clear(&mut self) {
-        let keys: Vec<String> = self.index.keys().cloned().collect();
-        for key in keys {
-            let record_key = self.record_key(&key);
-            let _ = self.with_storage(|s| s.remove_item(&record_key));
-        }
-        self.index.clear();
-        self.pending.clear();
-        self.invalidated.clear();
-        self.journal.clear();
-        self.bytes = 0;
-        self.remove_unindexed();
-        let (index_key, journal_key) = (self.index_key(), self.journal_key());
-        let result = self.with_storage(|s| {
-            s.remove_item(&index_key)?;
-            s.remove_item(&journal_key)
-        });
-        if let Err(e) = result {
-            self.fail(e);
-        }
     }
 }
 

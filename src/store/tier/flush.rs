@@ -3,7 +3,7 @@
 
 use super::{
     codec, page_type_value, FlushReport, JournalLine, Pending, Storage, StorageTier, StoreError,
-    JOURNAL_LIMIT, MAX_QUOTA_RETRIES,
+    MAX_QUOTA_RETRIES, MAX_SEGMENTS,
 };
 use crate::core::Millis;
 
@@ -186,21 +186,27 @@ impl<S: Storage> StorageTier<S> {
         if lines.is_empty() {
             return;
         }
-        let mut journal = std::mem::take(&mut self.journal);
-        if journal.is_empty() {
-            journal = codec::journal_header();
-        }
-        for line in &lines {
-            codec::push_journal_line(&mut journal, line);
-        }
-        let (index_key, journal_key) = (self.index_key(), self.journal_key());
+        let index_key = self.index_key();
         let mut more = Vec::new();
-        let result = if journal.len() <= JOURNAL_LIMIT && !self.compact_next {
-            let written = self.write_evicting(&journal_key, "", now, &mut more, report, |_| {
-                journal.clone()
+        // A missing previous segment means the store was wiped (or another tab folded the
+        // journal): a segment after the gap would never be read, so write the index whole.
+        let previous = self.segments.checked_sub(1).map(|n| self.segment_key(n));
+        let intact = previous.is_none_or(|key| {
+            self.storage
+                .as_ref()
+                .is_some_and(|s| matches!(s.get_item(&key), Ok(Some(_))))
+        });
+        let result = if self.segments < MAX_SEGMENTS && !self.compact_next && intact {
+            let mut segment = codec::journal_header();
+            for line in &lines {
+                codec::push_journal_line(&mut segment, line);
+            }
+            let segment_key = self.segment_key(self.segments);
+            let written = self.write_evicting(&segment_key, "", now, &mut more, report, |_| {
+                segment.clone()
             });
             if written.is_ok() {
-                self.journal = journal;
+                self.segments += 1;
             }
             written
         } else {
@@ -209,7 +215,7 @@ impl<S: Storage> StorageTier<S> {
             });
             if written.is_ok() {
                 self.compact_next = false;
-                let _ = self.with_storage(|s| s.remove_item(&journal_key));
+                self.remove_segments();
             }
             written
         };

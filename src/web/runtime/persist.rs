@@ -12,13 +12,20 @@ use wasm_bindgen::{JsCast, JsValue};
 use super::Runtime;
 use crate::core::cache::Restored;
 use crate::core::response::CacheControl;
-use crate::store::codec::Meta;
+use crate::store::codec::{self, Meta};
 use crate::store::tier::{StorageTier, TierConfig, Times, ANONYMOUS_SCOPE};
 use crate::web::clock::now;
 use crate::web::fetch::Fetched;
 use crate::web::headers;
 use crate::web::listener::EventListener;
 use crate::web::local_storage::WebStorage;
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// `JSON.parse` of a JS string (no copy through wasm memory).
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn json_parse(text: &js_sys::JsString) -> Result<JsValue, JsValue>;
+}
 
 /// The tier as the runtime holds it.
 pub type Tier = StorageTier<WebStorage>;
@@ -134,21 +141,9 @@ impl Runtime {
                 types.lifetimes(types.resolve(name)).max_age
             })
         };
-        let Some(record) = self.with_tier(|t| t.load(key, now(), max_age)).flatten() else {
+        let Some((meta, value, body_size)) = self.read_record(key, max_age) else {
             return;
         };
-        let value = if record.meta.json {
-            match js_sys::JSON::parse(&record.body) {
-                Ok(value) => value,
-                Err(_) => {
-                    self.with_tier(|t| t.remove(key));
-                    return;
-                }
-            }
-        } else {
-            JsValue::from_str(&record.body)
-        };
-        let meta = record.meta;
         let _ = self.with_cache(|c| {
             let restored = Restored {
                 page_type: c.config().page_types.resolve(&meta.page_type),
@@ -158,10 +153,67 @@ impl Runtime {
                 stale_at: meta.stale_at,
                 expires_at: meta.expires_at,
                 fingerprint: meta.fingerprint,
-                body_size: u32::try_from(record.body.len()).unwrap_or(u32::MAX),
+                body_size,
             };
             c.restore(key, value, restored, now())
         });
+    }
+
+    /// Reads and decodes the persisted record of `key`: its meta, value and body size.
+    fn read_record(
+        &self,
+        key: &str,
+        max_age: impl Fn(&str) -> u64,
+    ) -> Option<(Meta, JsValue, u32)> {
+        let now = now();
+        let meta = self.with_tier(|t| t.check(key, now, max_age)).flatten()?;
+        let pending = self
+            .with_tier(|t| t.pending_record(key).map(str::to_owned))
+            .flatten();
+        let (head, body) = match pending {
+            // Not flushed yet (rare: memory dropped it within the same task).
+            Some(text) => match text.split_once('\n').and_then(|(m, r)| {
+                let (k, rest) = r.split_once('\n')?;
+                let (line, body) = rest.split_once('\n')?;
+                Some((format!("{m}\n{k}\n{line}"), js_sys::JsString::from(body)))
+            }) {
+                Some(split) => split,
+                None => (String::new(), js_sys::JsString::from("")),
+            },
+            None => {
+                let read = self
+                    .with_tier(|t| t.storage().map(|s| s.get_split(&t.record_key(key), 3)))
+                    .flatten()?;
+                match read {
+                    Ok(Some(split)) => split,
+                    Ok(None) => (String::new(), js_sys::JsString::from("")),
+                    Err(e) => {
+                        self.with_tier(|t| t.fail(e));
+                        return None;
+                    }
+                }
+            }
+        };
+        let decoded = codec::decode_head(&head);
+        if !self
+            .with_tier(|t| t.accept_head(key, &meta, decoded, now))
+            .unwrap_or(false)
+        {
+            return None;
+        }
+        let value = if meta.json {
+            match json_parse(&body) {
+                Ok(value) => value,
+                Err(_) => {
+                    self.with_tier(|t| t.remove(key));
+                    return None;
+                }
+            }
+        } else {
+            body.clone().into()
+        };
+        let body_size = body.length();
+        Some((meta, value, body_size))
     }
 
     /// The stored validators of `key`, when memory holds the very body they validate.

@@ -1,0 +1,168 @@
+//! Scopes and versions of the storage tier: which records are visible, sweeping other
+//! versions' and unindexed records, switching and clearing a scope.
+
+use super::{codec, escape, usable, FlushReport, JournalLine, Storage, StorageTier, MAX_SEGMENTS};
+use crate::core::Millis;
+
+impl<S: Storage> StorageTier<S> {
+    pub(super) fn sweep_other_versions(&mut self) {
+        let marker = format!("{}:version", escape(&self.config.namespace));
+        let Some(storage) = self.storage.as_mut() else {
+            return;
+        };
+        let version = self.config.version.clone();
+        match storage.get_item(&marker) {
+            Ok(Some(v)) if v == version => return,
+            Ok(_) => {}
+            Err(e) => return self.fail(e),
+        }
+        let namespace = format!("{}:", escape(&self.config.namespace));
+        let current = format!("{namespace}{}:", escape(&version));
+        let result = storage.keys().and_then(|keys| {
+            for key in keys {
+                if key.starts_with(&namespace) && !key.starts_with(&current) && key != marker {
+                    storage.remove_item(&key)?;
+                }
+            }
+            storage.set_item(&marker, &version)
+        });
+        if let Err(e) = result {
+            self.fail(e);
+        }
+    }
+
+    /// Reads the current scope's index and journal; drops over-age and future-dated lines.
+    pub(super) fn load_scope(&mut self, now: Millis) {
+        self.prefix = format!(
+            "{}:{}:{}:",
+            escape(&self.config.namespace),
+            escape(&self.config.version),
+            escape(&self.config.scope)
+        );
+        self.index.clear();
+        self.pending.clear();
+        self.invalidated.clear();
+        self.segments = 0;
+        let index_key = self.index_key();
+        let Some(storage) = self.storage.as_ref() else {
+            return;
+        };
+        let read = storage.get_item(&index_key).and_then(|index| {
+            // Segments are numbered from 0; the first missing one ends the journal.
+            let mut segments = Vec::new();
+            for n in 0..MAX_SEGMENTS.saturating_mul(2) {
+                match storage.get_item(&self.segment_key(n))? {
+                    Some(text) => segments.push(text),
+                    None => break,
+                }
+            }
+            Ok((index, segments))
+        });
+        let (index_text, segments) = match read {
+            Ok(texts) => texts,
+            Err(e) => return self.fail(e),
+        };
+        let index = index_text.as_deref().and_then(codec::decode_index);
+        let trusted = index.is_some();
+        self.index.extend(index.into_iter().flatten());
+        self.segments = u32::try_from(segments.len()).unwrap_or(u32::MAX);
+        for lines in segments.iter().filter_map(|s| codec::decode_journal(s)) {
+            for line in lines {
+                match line {
+                    JournalLine::Upsert(k, e) => self.index.insert(k, e),
+                    JournalLine::Remove(k) => self.index.remove(&k),
+                };
+            }
+        }
+        let unusable: Vec<String> = self
+            .index
+            .iter()
+            .filter(|(_, e)| !usable(&e.meta, now))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in unusable {
+            self.remove(&key);
+        }
+        self.bytes = self.index.values().map(|e| e.size).sum();
+        if !trusted {
+            // Without an index, records of this scope cannot be trusted or found again: sweep.
+            self.remove_unindexed();
+        }
+    }
+
+    pub(super) fn index_key(&self) -> String {
+        format!("{}index", self.prefix)
+    }
+
+    pub(super) fn segment_key(&self, n: u32) -> String {
+        format!("{}j:{n}", self.prefix)
+    }
+
+    /// Removes every journal segment of the scope (found by prefix, so that segments left past
+    /// a gap by another tab go too).
+    pub(super) fn remove_segments(&mut self) {
+        let segments = format!("{}j:", self.prefix);
+        let result = self.with_storage(|storage| {
+            for key in storage.keys()? {
+                if key.starts_with(&segments) {
+                    storage.remove_item(&key)?;
+                }
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            self.fail(e);
+        }
+        self.segments = 0;
+    }
+
+    pub(super) fn remove_unindexed(&mut self) {
+        let records = format!("{}e:", self.prefix);
+        let Some(storage) = self.storage.as_mut() else {
+            return;
+        };
+        let index = &self.index;
+        let result = storage.keys().and_then(|keys| {
+            for key in keys {
+                if key
+                    .strip_prefix(&records)
+                    .is_some_and(|k| !index.contains_key(k))
+                {
+                    storage.remove_item(&key)?;
+                }
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            self.fail(e);
+        }
+    }
+
+    /// Switches to another scope: flushes this one, then reads the other's index.
+    pub fn set_scope(&mut self, scope: &str, now: Millis) -> FlushReport {
+        let report = self.flush(now);
+        self.config.scope = scope.to_owned();
+        self.load_scope(now);
+        report
+    }
+
+    /// Removes every record of the current scope, its index and journal (only this scope,
+    /// only this namespace).
+    pub fn clear(&mut self) {
+        let keys: Vec<String> = self.index.keys().cloned().collect();
+        for key in keys {
+            let record_key = self.record_key(&key);
+            let _ = self.with_storage(|s| s.remove_item(&record_key));
+        }
+        self.index.clear();
+        self.pending.clear();
+        self.invalidated.clear();
+        self.bytes = 0;
+        self.remove_unindexed();
+        self.remove_segments();
+        let index_key = self.index_key();
+        if let Err(e) = self.with_storage(|s| s.remove_item(&index_key)) {
+            self.fail(e);
+        }
+    }
+}
