@@ -14,8 +14,22 @@
 // `target` is the SPEC §10 ratio (freshet / baseline), or null for an info row; `freshet` may be
 // null for an info row that only times the baseline. `i` counts 0, 1, 2… within a run. `setup`
 // (optional, may be async) runs once before the row is timed; `teardown` (optional) after it.
-import { createCache } from '/pkg/index.js';
-import { QueryClient } from '/node_modules/@tanstack/query-core/build/modern/index.js';
+// `async` may be `{ freshet, baseline }` to await only one side.
+// Operations that need untimed preparation have three optional tools:
+//   minus: { freshet(i), baseline(i) }  a second loop of just the preparation, timed in the same
+//       rounds right after the side's own loop; the side's figure is the median over runs of
+//       (timed run − its preparation run) per op (both figures are kept in the raw results).
+//   beforeRun(side, n) / afterRun(side)  untimed, around every run of a side ('freshet' or
+//       'baseline'), calibration runs included; may be async.
+//   iterations: a fixed count per run instead of calibration (for operations whose every
+//       iteration needs a fresh instance built by beforeRun).
+// The page imports freshet from /pkg/index.js, or with ?pkg=out (BENCH_PKG=out) from the
+// snapshot in /bench/out/pkg/index.js.
+export const PKG_URL = new URL(import.meta.url).searchParams.get('pkg') === 'out' ? '/bench/out/pkg/index.js' : '/pkg/index.js';
+const { createCache } = await import(PKG_URL);
+import { QueryClient, dehydrate, timeoutManager } from '/node_modules/@tanstack/query-core/build/modern/index.js';
+import { persistQueryClientSave } from '/node_modules/@tanstack/query-persist-client-core/build/modern/index.js';
+import { createSyncStoragePersister } from '/node_modules/@tanstack/query-sync-storage-persister/build/modern/index.js';
 
 // --- fixtures shared by rows --------------------------------------------------------------------
 
@@ -91,6 +105,276 @@ export function jsonOfSize(bytes) {
 
 const JSON_2K = jsonOfSize(2048);
 
+
+// --- fixtures of the invalidation and storage rows ----------------------------------------------
+
+const GROUPS = 100; // 10,000 entries, 100 per group tag
+const PT_INSTANCES = 8; // caches / clients of the page-type row (one invalidation each per run)
+const PERSISTED = 1000; // entries of the storage rows
+const NS = 'fbench'; // namespace of the storage rows' caches (the fixture cache uses the default)
+const RAW_PREFIX = 'fbench-raw:';
+const ITEMS = '/bench/items/';
+const smallValue = (id) => ({ id, title: 'Scene ' + id, text: 'x'.repeat(100) });
+
+/** Removes the storage rows' localStorage keys (freshet's under NS, the raw ones, TanStack's). */
+function clearBenchStorage() {
+  for (const key of Object.keys(localStorage)) {
+    if (key.startsWith(NS + ':') || key.startsWith(RAW_PREFIX) || key === 'REACT_QUERY_OFFLINE_CACHE') localStorage.removeItem(key);
+  }
+}
+
+function expectState(cache, url, want, what) {
+  const info = cache.inspect(url);
+  const state = info ? info.state : 'absent';
+  if (!(Array.isArray(want) ? want : [want]).includes(state)) throw new Error(`${what}: ${url} is ${state}, expected ${want}`);
+}
+
+let gx;
+async function groupFixtures() {
+  const cache = await createCache({ storage: false, maxEntries: 20000, pageTypes: { browse: { staleTime: 3600000, maxAge: 7200000 } } });
+  const client = new QueryClient();
+  const tags = Array.from({ length: GROUPS }, (_, g) => 'group:' + g);
+  const members = Array.from({ length: GROUPS }, () => []); // [url, value, tagOptions, queryKey]
+  for (let id = 0; id < ENTRIES; id++) {
+    const g = id % GROUPS;
+    const value = smallValue(id);
+    const m = [SCENES + id, value, { tags: [tags[g]] }, ['group', g, id]];
+    members[g].push(m);
+    cache.set(m[0], value, m[2]);
+    client.setQueryData(m[3], value);
+  }
+  const resetFreshet = (g) => {
+    const ms = members[g];
+    for (let k = 0; k < ms.length; k++) cache.set(ms[k][0], ms[k][1], ms[k][2]);
+    return true;
+  };
+  const resetTanstack = (g) => {
+    const ms = members[g];
+    for (let k = 0; k < ms.length; k++) client.setQueryData(ms[k][3], ms[k][1]);
+    return true;
+  };
+  gx = { cache, client, tags, resetFreshet, resetTanstack };
+  // Preconditions: 100 per group, invalidation reaches exactly them, a re-set revalidates.
+  if (cache.keys().length !== ENTRIES) throw new Error(`group fixture: ${cache.keys().length} entries`);
+  cache.invalidateTags([tags[7]]);
+  expectState(cache, SCENES + 7, 'invalidated', 'group fixture');
+  expectState(cache, SCENES + 8, 'fresh', 'group fixture');
+  resetFreshet(7);
+  expectState(cache, SCENES + 7, 'fresh', 'group fixture (re-set)');
+  const q = () => client.getQueryCache().findAll({ queryKey: ['group', 7] });
+  if (q().length !== ENTRIES / GROUPS) throw new Error(`group fixture: ${q().length} TanStack queries match`);
+  client.invalidateQueries({ queryKey: ['group', 7] });
+  if (!q().every((x) => x.state.isInvalidated)) throw new Error('group fixture: TanStack did not invalidate');
+  resetTanstack(7);
+  if (q().some((x) => x.state.isInvalidated)) throw new Error('group fixture: TanStack re-set did not revalidate');
+}
+function dropGroupFixtures() {
+  gx.cache.destroy();
+  gx.client.clear();
+  gx = undefined;
+}
+
+let ptx;
+async function pageTypeFixtures() {
+  const values = Array.from({ length: ENTRIES }, (_, id) => smallValue(id));
+  const keys = values.map((_, id) => SCENES + id);
+  const readingOpt = { pageType: 'reading' };
+  const caches = [];
+  const clients = [];
+  for (let k = 0; k < PT_INSTANCES; k++) {
+    caches.push(await createCache({ storage: false, maxEntries: 20000, pageTypes: { reading: { staleTime: 3600000, maxAge: 7200000 } } }));
+    clients.push(new QueryClient());
+  }
+  const reset = (side) => {
+    if (side === 'freshet') {
+      for (const c of caches) for (let id = 0; id < ENTRIES; id++) c.set(keys[id], values[id], readingOpt);
+    } else {
+      for (const c of clients) for (let id = 0; id < ENTRIES; id++) c.setQueryData(['scene', id], values[id]);
+    }
+  };
+  reset('freshet');
+  reset('baseline');
+  ptx = { caches, clients, reset };
+  expectState(caches[0], keys[5], 'fresh', 'page-type fixture');
+  if (caches[0].inspect(keys[5]).pageType !== 'reading') throw new Error('page-type fixture: not a reading entry');
+  caches[0].invalidatePageTypes(['reading']);
+  expectState(caches[0], keys[5], 'invalidated', 'page-type fixture');
+  expectState(caches[0], keys[ENTRIES - 1], 'invalidated', 'page-type fixture');
+  clients[0].invalidateQueries();
+  if (!clients[0].getQueryCache().getAll().every((x) => x.state.isInvalidated)) throw new Error('page-type fixture: TanStack did not invalidate all');
+  reset('freshet');
+  reset('baseline');
+  expectState(caches[0], keys[5], 'fresh', 'page-type fixture (re-set)');
+}
+function dropPageTypeFixtures() {
+  ptx.caches.forEach((c) => c.destroy());
+  ptx.clients.forEach((c) => c.clear());
+  ptx = undefined;
+}
+
+/** A 2 KB JSON body of item `id`, version `v` (the version changes the body, not its size). */
+function itemBody(id, v) {
+  const head = JSON.stringify({ id, v: v % 10, text: '' });
+  return head.slice(0, -2) + 'x'.repeat(2048 - head.length) + '"}';
+}
+
+/** Cache options of the storage rows: a stub fetch serving itemBody with the current version. */
+function storageOptions(storage, version) {
+  return {
+    namespace: NS,
+    storage,
+    storageBudget: 8 << 20,
+    maxEntries: 20000,
+    crossTab: false,
+    revalidateOnFocus: false,
+    origin: location.origin,
+    pageTypes: { browse: { staleTime: 3600000, maxAge: 7200000 } },
+    fetch: async (url) => {
+      const id = Number(url.slice(url.lastIndexOf('/') + 1));
+      const v = version();
+      return new Response(itemBody(id, v), { headers: { 'content-type': 'application/json', etag: `"${id}-${v}"` } });
+    },
+  };
+}
+
+let px;
+let syncZeroTimers = false;
+let timeoutProviderSet = false;
+/** TanStack's timers, except that a 0 ms timer runs inline while syncZeroTimers is set. */
+function useInlineZeroTimers() {
+  if (timeoutProviderSet) return;
+  timeoutProviderSet = true;
+  timeoutManager.setTimeoutProvider({
+    setTimeout: (cb, ms) => {
+      if (syncZeroTimers && !ms) {
+        cb();
+        return null; // the throttle stores this as its pending timer: null = none pending
+      }
+      return setTimeout(cb, ms);
+    },
+    clearTimeout: (id) => clearTimeout(id),
+    setInterval: (cb, ms) => setInterval(cb, ms),
+    clearInterval: (id) => clearInterval(id),
+  });
+}
+
+async function persistFixtures() {
+  if (px) return; // shared by the two persist rows
+  clearBenchStorage();
+  let version = 0;
+  const keys = Array.from({ length: PERSISTED }, (_, id) => ITEMS + id);
+  const stored = await createCache(storageOptions(true, () => version));
+  const memoryOnly = await createCache(storageOptions(false, () => version));
+  for (const k of keys) {
+    await stored.get(k);
+    await memoryOnly.get(k);
+  }
+  stored.flush();
+  const info = stored.storageInfo();
+  if (!info.persistent || info.entries !== PERSISTED) throw new Error(`persist fixture: storage ${JSON.stringify(info)}`);
+  // A changed refetch must reach localStorage by the end of refetchAndFlush.
+  const recordKey = Object.keys(localStorage).find((k) => k.startsWith(NS + ':') && k.endsWith(':e:' + keys[3]));
+  if (!recordKey) throw new Error('persist fixture: no record of ' + keys[3] + ' in localStorage');
+  const before = localStorage.getItem(recordKey);
+  version++;
+  await stored.get(keys[3], { force: true });
+  stored.flush();
+  if (localStorage.getItem(recordKey) === before) throw new Error('persist fixture: the changed entry was not rewritten');
+
+  const client = new QueryClient();
+  const values = [JSON.parse(itemBody(1, 1)), JSON.parse(itemBody(1, 2))];
+  keys.forEach((k, id) => client.setQueryData(['item', id], JSON.parse(itemBody(id, 0))));
+  useInlineZeroTimers();
+  const persister = createSyncStoragePersister({ storage: localStorage, throttleTime: 0 });
+  const tanstackPersist = async (i) => {
+    client.setQueryData(['item', i % PERSISTED], values[i & 1]);
+    syncZeroTimers = true;
+    try {
+      await persistQueryClientSave({ queryClient: client, persister });
+    } finally {
+      syncZeroTimers = false;
+    }
+    return true;
+  };
+  // Every call must write synchronously (the throttle must not stay armed).
+  for (let k = 0; k < 3; k++) {
+    localStorage.removeItem('REACT_QUERY_OFFLINE_CACHE');
+    await tanstackPersist(k);
+    const persisted = localStorage.getItem('REACT_QUERY_OFFLINE_CACHE');
+    if (!persisted || JSON.parse(persisted).clientState.queries.length !== PERSISTED) throw new Error(`persist fixture: TanStack persist ${k} wrote nothing or not 1k queries`);
+  }
+  px = {
+    keys, values, client, stored, memoryOnly,
+    refetchAndFlush: async (i) => {
+      version++;
+      await stored.get(keys[i % PERSISTED], { force: true });
+      stored.flush();
+      return true;
+    },
+    refetchMemoryOnly: async (i) => {
+      version++;
+      await memoryOnly.get(keys[i % PERSISTED], { force: true });
+      return true;
+    },
+    tanstackPersist,
+  };
+  if (dehydrate(client).queries.length !== PERSISTED) throw new Error('persist fixture: dehydrate');
+}
+function dropPersistFixtures() {
+  // Kept for the second persist row; dropped by the next row that needs the storage.
+}
+function releasePersistFixtures() {
+  if (!px) return;
+  px.stored.destroy();
+  px.memoryOnly.destroy();
+  px.client.clear();
+  px = undefined;
+  clearBenchStorage();
+}
+
+let ox;
+async function openFixtures() {
+  if (ox) return; // shared by the open and first-read rows
+  releasePersistFixtures();
+  clearBenchStorage();
+  const keys = Array.from({ length: PERSISTED }, (_, id) => ITEMS + id);
+  const options = storageOptions(true, () => 0);
+  const writer = await createCache(options);
+  for (const k of keys) await writer.get(k);
+  writer.flush();
+  const info = writer.storageInfo();
+  writer.destroy();
+  if (!info.persistent || info.entries !== PERSISTED) throw new Error(`open fixture: storage ${JSON.stringify(info)}`);
+  const rawKeys = keys.map((_, id) => RAW_PREFIX + id);
+  rawKeys.forEach((k, id) => localStorage.setItem(k, itemBody(id, 0)));
+  // Served from storage, never from the network (the stub counts its calls).
+  let fetched = 0;
+  const probeOptions = { ...options, fetch: (...args) => { fetched++; return options.fetch(...args); } };
+  const probe = await createCache(probeOptions);
+  const value = probe.peek(keys[5]);
+  if (!value || value.id !== 5) throw new Error('open fixture: peek of a persisted entry missed');
+  if (probe.inspect(keys[5]).cause !== 'restored') throw new Error('open fixture: entry not restored');
+  probe.destroy();
+  if (fetched) throw new Error('open fixture: a persisted entry was fetched');
+  const opened = [];
+  ox = {
+    keys, rawKeys, options, opened,
+    async openFor(side, n) {
+      if (side !== 'freshet') return;
+      for (let k = 0; k < Math.ceil(n / PERSISTED); k++) opened.push(await createCache(options));
+    },
+    destroyOpened(side) {
+      if (side !== 'freshet') return;
+      for (const c of opened) {
+        c.destroy();
+        c.free();
+      }
+      opened.length = 0;
+    },
+  };
+}
+function dropOpenFixtures() {}
+
 // --- rows ---------------------------------------------------------------------------------------
 
 let fx; // set by the rows' setup
@@ -145,6 +429,136 @@ export const ROWS = [
     freshet: null,
     baseline: () => JSON.parse(JSON_2K),
   },
+  {
+    // freshet: `invalidateTags(['group:K'])` on a memory-only cache of 10,000 entries, each
+    // carrying one of 100 group tags, so 100 match. TanStack: `invalidateQueries({ queryKey:
+    // ['group', K] })` on a client of 10,000 queries keyed ['group', K, id], 100 per K (not
+    // awaited: no query is observed, so nothing refetches). Every invalidation must find its
+    // 100 entries valid, so a run is exactly 100 iterations, K = i (each group once), and
+    // `beforeRun` (untimed) re-sets all 10,000 entries / queries first. (Re-setting inside
+    // the timed loop and subtracting it does not work: freshet's 100 `set`s cost ~0.6 ms,
+    // ~20× the invalidation, and the difference drowns in their noise.)
+    name: 'invalidate one tag, 100 of 10k match',
+    target: 0.05,
+    baselineName: 'TanStack invalidateQueries (key prefix)',
+    async: false,
+    iterations: GROUPS,
+    setup: groupFixtures,
+    teardown: dropGroupFixtures,
+    beforeRun: (side) => {
+      for (let g = 0; g < GROUPS; g++) (side === 'freshet' ? gx.resetFreshet : gx.resetTanstack)(g);
+    },
+    freshet: (i) => {
+      gx.cache.invalidateTags([gx.tags[i]]);
+      return true;
+    },
+    baseline: (i) => {
+      gx.client.invalidateQueries({ queryKey: ['group', i] });
+      return true;
+    },
+  },
+  {
+    // freshet: `invalidatePageTypes(['reading'])` on a memory-only cache of 10,000 `reading`
+    // entries; TanStack: `invalidateQueries()` (no filter) on a client of 10,000 queries, not
+    // awaited (nothing observed, nothing refetches). Every iteration needs entries that are not
+    // invalidated yet, so each run times exactly PT_INSTANCES invalidations, one per instance,
+    // and `beforeRun` (untimed) re-sets all 10,000 entries / queries of every instance.
+    name: 'invalidate one page type (10k)',
+    target: 0.5,
+    baselineName: 'TanStack invalidateQueries() of all',
+    async: false,
+    iterations: PT_INSTANCES,
+    setup: pageTypeFixtures,
+    teardown: dropPageTypeFixtures,
+    beforeRun: (side) => ptx.reset(side),
+    freshet: (i) => {
+      ptx.caches[i].invalidatePageTypes(['reading']);
+      return true;
+    },
+    baseline: (i) => {
+      ptx.clients[i].invalidateQueries();
+      return true;
+    },
+  },
+  {
+    // freshet: one refetch of a 2 KB entry whose body changed (`get(url, { force: true })`
+    // with a stub fetch) in a 1k-entry cache with storage on, then `flush()` so the
+    // localStorage write lands inside the timed section; minus the same refetch in a
+    // memory-only cache (the `minus` loop). The difference is what the storage tier adds
+    // to a changed entry: encoding its record, `setItem`, journal bookkeeping. (The flush
+    // alone would understate it: the tier may write at the end of the `await`.) TanStack:
+    // `setQueryData` of one changed query (≈ µs) + `persistQueryClientSave` with
+    // `createSyncStoragePersister({ storage: localStorage, throttleTime: 0 })`: dehydrate the
+    // 1k-query client, `JSON.stringify`, `setItem`. The persister's 0 ms throttle timer runs
+    // inline (timeoutManager provider), so the timed figure is the work, not timer latency.
+    name: 'persist one changed 2 KB entry (1k-entry cache)',
+    target: 0.01,
+    baselineName: 'TanStack persister write (1k queries)',
+    async: { freshet: true, baseline: true },
+    setup: persistFixtures,
+    teardown: dropPersistFixtures,
+    freshet: (i) => px.refetchAndFlush(i),
+    baseline: (i) => px.tanstackPersist(i),
+    minus: { freshet: (i) => px.refetchMemoryOnly(i) },
+  },
+  {
+    // freshet: as in the row above (refetch + flush with storage on, minus the refetch with
+    // storage off). Baseline: `localStorage.setItem(key, JSON.stringify(value))` of that one
+    // 2 KB entry (a parsed object; two versions alternate so every write changes the value).
+    name: 'persist one changed 2 KB entry, vs raw write',
+    target: 3.0,
+    baselineName: 'JSON.stringify + setItem (2 KB)',
+    async: { freshet: true, baseline: false },
+    setup: persistFixtures,
+    teardown: dropPersistFixtures,
+    freshet: (i) => px.refetchAndFlush(i),
+    baseline: (i) => {
+      localStorage.setItem(RAW_PREFIX + 'one', JSON.stringify(px.values[i & 1]));
+      return true;
+    },
+    minus: { freshet: (i) => px.refetchMemoryOnly(i) },
+  },
+  {
+    // freshet: `await createCache({ storage: true, … })` over a localStorage holding 1k
+    // persisted 2 KB entries (written by an earlier cache with the same options), then the
+    // first `peek` of one of them (ready to serve). The caches opened in a run are
+    // destroyed after it (untimed). Baseline: `JSON.parse(localStorage.getItem(k))` of all
+    // 1k raw records (the same 2 KB bodies).
+    name: 'open a cache of 1k persisted entries (ready to serve)',
+    target: 0.2,
+    baselineName: 'getItem + JSON.parse of all 1k',
+    async: { freshet: true, baseline: false },
+    setup: openFixtures,
+    teardown: dropOpenFixtures,
+    afterRun: (side) => ox.destroyOpened(side),
+    freshet: async (i) => {
+      const cache = await createCache(ox.options);
+      ox.opened.push(cache);
+      return cache.peek(ox.keys[i % PERSISTED]);
+    },
+    baseline: () => {
+      let last;
+      for (let k = 0; k < PERSISTED; k++) last = JSON.parse(localStorage.getItem(ox.rawKeys[k]));
+      return last;
+    },
+  },
+  {
+    // freshet: the first `peek` of a persisted 2 KB entry in a cache just opened over 1k
+    // persisted entries (decoded on first read): `beforeRun` (untimed) opens one cache per
+    // 1,000 iterations, and iteration i peeks key i % 1000 of cache ⌊i / 1000⌋, so every
+    // timed peek is that entry's first. Baseline: `JSON.parse(localStorage.getItem(k))` of
+    // one raw record (the same 2 KB body), k cycling over the 1k.
+    name: 'first read of a persisted entry',
+    target: 1.5,
+    baselineName: 'getItem + JSON.parse (2 KB)',
+    async: false,
+    setup: openFixtures,
+    teardown: dropOpenFixtures,
+    beforeRun: (side, n) => ox.openFor(side, n),
+    afterRun: (side) => ox.destroyOpened(side),
+    freshet: (i) => ox.opened[(i / PERSISTED) | 0].peek(ox.keys[i % PERSISTED]),
+    baseline: (i) => JSON.parse(localStorage.getItem(ox.rawKeys[i % PERSISTED])),
+  },
 ];
 
 // --- measurement --------------------------------------------------------------------------------
@@ -171,12 +585,14 @@ const AIM = 1.5;
 
 const sink = [];
 
-/** One timed run of `n` iterations: elapsed ms and misses. */
-async function timeRun(loop, n) {
+/** One timed run of `n` iterations of side `s`: elapsed ms and misses (hooks untimed). */
+async function timeRun(s, n, loop = s.loop) {
+  await s.beforeRun?.(n);
   const t0 = performance.now();
   const result = await loop(n);
   const ms = performance.now() - t0;
   sink[0] = result.last; // keeps every result observable
+  await s.afterRun?.();
   return { ms, miss: result.miss };
 }
 
@@ -191,53 +607,84 @@ const median = (xs) => {
  * run is long enough (this also warms the JIT), then rescales from two further warm runs,
  * aiming 50 % above minMs so that the timed runs stay above it despite noise.
  */
-async function calibrate(loop, minMs) {
+async function calibrate(s, minMs) {
+  if (s.fixed) {
+    for (let k = 0; k < 3; k++) await timeRun(s, s.fixed); // warm-up only
+    return s.fixed;
+  }
   let n = 1;
   for (;;) {
-    const { ms } = await timeRun(loop, n);
+    const { ms } = await timeRun(s, n);
     if (ms >= minMs) break;
     const grow = ms < 1 ? 10 : Math.min(10, Math.max(2, (minMs * AIM) / ms));
     n = Math.ceil(n * grow);
     if (n > 1e9) throw new Error('calibration: the operation takes no measurable time');
   }
-  const warm = [(await timeRun(loop, n)).ms, (await timeRun(loop, n)).ms];
+  const warm = [(await timeRun(s, n)).ms, (await timeRun(s, n)).ms];
   return Math.max(1, Math.ceil((n * minMs * AIM) / Math.min(...warm)));
 }
 
 /** Times one row; returns the per-side medians and the raw runs. */
 async function measureRow(row, { runs, minMs }) {
   const sides = [];
-  if (row.freshet) sides.push({ side: 'freshet', loop: makeLoop(row.freshet, row.async) });
-  sides.push({ side: 'baseline', loop: makeLoop(row.baseline, row.async) });
+  const isAsync = (side) => (typeof row.async === 'object' && row.async !== null ? !!row.async[side] : !!row.async);
+  for (const side of ['freshet', 'baseline']) {
+    if (!row[side]) continue;
+    const minus = row.minus?.[side];
+    sides.push({
+      side,
+      loop: makeLoop(row[side], isAsync(side)),
+      minusLoop: minus ? makeLoop(minus, isAsync(side)) : null,
+      beforeRun: row.beforeRun ? (n) => row.beforeRun(side, n) : null,
+      afterRun: row.afterRun ? () => row.afterRun(side) : null,
+      fixed: row.iterations ?? 0,
+    });
+  }
   for (const s of sides) {
-    s.n = await calibrate(s.loop, minMs);
+    s.n = await calibrate(s, minMs);
+    if (s.minusLoop) await timeRun(s, s.n, s.minusLoop); // warms the preparation loop
     s.nsPerOp = [];
+    s.minusNsPerOp = [];
+    s.netNsPerOp = [];
     s.ms = [];
     s.miss = 0;
   }
   // One untimed round in the measured order first, so that the first timed run of a side does
   // not pay for the other side's calibration (its garbage, its deoptimizations).
-  for (const s of sides) await timeRun(s.loop, s.n);
+  for (const s of sides) {
+    await timeRun(s, s.n);
+    if (s.minusLoop) await timeRun(s, s.n, s.minusLoop);
+  }
   for (let r = 0; r < runs; r++) {
     for (const s of sides) {
-      const { ms, miss } = await timeRun(s.loop, s.n);
+      const n = s.n;
+      const { ms, miss } = await timeRun(s, n);
       s.ms.push(ms);
-      s.nsPerOp.push((ms * 1e6) / s.n);
+      s.nsPerOp.push((ms * 1e6) / n);
       s.miss += miss;
+      if (s.minusLoop) {
+        const m = await timeRun(s, n, s.minusLoop);
+        s.minusNsPerOp.push((m.ms * 1e6) / n);
+        s.netNsPerOp.push(((ms - m.ms) * 1e6) / n);
+        s.miss += m.miss;
+      }
       // Got faster than calibrated (less load, later JIT tier): lengthen the next runs.
-      if (ms < minMs) s.n = Math.ceil((s.n * minMs * AIM) / Math.max(ms, 0.1));
+      if (!s.fixed && ms < minMs) s.n = Math.ceil((s.n * minMs * AIM) / Math.max(ms, 0.1));
     }
   }
   const out = {};
   for (const s of sides) {
     if (s.miss > 0) throw new Error(`${row.name}: ${s.side} returned nothing ${s.miss} times (expected hits)`);
+    const figures = s.minusLoop ? s.netNsPerOp : s.nsPerOp;
     out[s.side] = {
-      median_ns: median(s.nsPerOp),
-      min_ns: Math.min(...s.nsPerOp),
-      max_ns: Math.max(...s.nsPerOp),
+      median_ns: median(figures),
+      min_ns: Math.min(...figures),
+      max_ns: Math.max(...figures),
       iterations: s.n,
+      fixed_iterations: !!s.fixed,
       shortest_run_ms: Math.min(...s.ms),
-      runs_ns: s.nsPerOp,
+      runs_ns: figures,
+      ...(s.minusLoop ? { gross_median_ns: median(s.nsPerOp), subtracted_ns: median(s.minusNsPerOp), gross_runs_ns: s.nsPerOp, subtracted_runs_ns: s.minusNsPerOp } : {}),
     };
   }
   return out;
@@ -274,7 +721,7 @@ export async function runBench({ runs = 15, minMs = 50, filter = '', log = conso
   }
   const notes = shared ? [...shared.notes] : [];
   if (shared && shared.queryFnCalls() > 0) notes.push(`TanStack queryFn ran ${shared.queryFnCalls()} times (expected cache hits only)`);
-  return { results, notes, userAgent: navigator.userAgent, timerResolutionMs: timerResolution() };
+  return { results, notes, pkgUrl: PKG_URL, userAgent: navigator.userAgent, timerResolutionMs: timerResolution() };
 }
 
 /** The smallest step performance.now() shows (coarsened in pages that are not cross-origin isolated). */

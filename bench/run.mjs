@@ -5,7 +5,8 @@
 //
 // Environment: CHROME_BIN (default /usr/bin/chromium; a browser is never downloaded),
 // BENCH_RUNS (timed runs per side, default 15), BENCH_MIN_MS (shortest run, default 50),
-// BENCH_FILTER (only rows whose name contains it; results.json is then left as it was).
+// BENCH_FILTER (only rows whose name contains it; results.json is then left as it was),
+// BENCH_PKG (`out`: benchmark the snapshot copied into bench/out/pkg instead of pkg/).
 // Exits 0 when every row was measured, whether or not it met its target; 1 on any error.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -85,6 +86,7 @@ async function main() {
     runs: intFromEnv('BENCH_RUNS', 15, 1),
     minMs: intFromEnv('BENCH_MIN_MS', 50, 1),
     filter: process.env.BENCH_FILTER ?? '',
+    pkg: process.env.BENCH_PKG === 'out' ? 'out' : 'pkg',
   };
   const server = await startServer({ port: 0 });
   let browser;
@@ -100,7 +102,7 @@ async function main() {
       else if (msg.type() === 'error' || msg.type() === 'warning') console.error(`[page ${msg.type()}] ${text}`);
     });
 
-    const response = await page.goto(`${server.url}/bench/bench.html`);
+    const response = await page.goto(`${server.url}/bench/bench.html${options.pkg === 'out' ? '?pkg=out' : ''}`);
     if (!response || !response.ok()) throw new Error(`bench.html: HTTP ${response ? response.status() : 'no response'}`);
     await page.waitForFunction(() => window.benchState !== undefined, null, { timeout: LOAD_TIMEOUT_MS });
     const state = await page.evaluate(() => window.benchState);
@@ -109,7 +111,7 @@ async function main() {
 
     const started = Date.now();
     const out = await withTimeout(
-      page.evaluate((opts) => window.freshetBench.runBench({ ...opts, log: (line) => console.log(line) }), options),
+      page.evaluate(({ pkg, ...opts }) => window.freshetBench.runBench({ ...opts, log: (line) => console.log(line) }), options),
       RUN_TIMEOUT_MS,
       'the benchmark',
     );
@@ -119,9 +121,17 @@ async function main() {
     const notes = [...out.notes];
     if (counts.total > 0) notes.push(`${counts.total} API requests reached the server during the run (hits should make none): ${JSON.stringify(counts.byRoute)}`);
     const short = out.results.flatMap((r) => [['freshet', r.freshet], ['baseline', r.baseline]]
-      .filter(([, s]) => s && s.shortest_run_ms < options.minMs * 0.9)
+      .filter(([, s]) => s && !s.fixed_iterations && s.shortest_run_ms < options.minMs * 0.9)
       .map(([side, s]) => `${r.name} (${side}): a run took ${s.shortest_run_ms.toFixed(1)} ms, under ${options.minMs} ms`));
     notes.push(...short);
+    for (const r of out.results) {
+      for (const [side, s] of [['freshet', r.freshet], ['baseline', r.baseline]]) {
+        if (s && s.subtracted_ns != null) {
+          notes.push(`${r.name} (${side}): net ${fmtNs(s.median_ns)} ns/op = timed ${fmtNs(s.gross_median_ns)} − ${fmtNs(s.subtracted_ns)} ns/op of subtracted set-up work (medians)`);
+        }
+      }
+    }
+    notes.push(`freshet imported from ${out.pkgUrl}`);
 
     const rows = out.results.map(toRow);
     printTable(rows);
