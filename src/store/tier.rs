@@ -183,6 +183,15 @@ impl<S: Storage> StorageTier<S> {
         self.bytes
     }
 
+    /// Keys of the persisted entries whose index line satisfies `named` (no record is read).
+    pub fn keys_where(&self, named: impl Fn(&str, &Meta) -> bool) -> Vec<String> {
+        self.index
+            .iter()
+            .filter(|(k, e)| named(k, &e.meta))
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
     /// The index line of `key`, without reading its record.
     pub fn meta(&self, key: &str) -> Option<&Meta> {
         self.index.get(key).map(|e| &e.meta)

@@ -359,3 +359,32 @@ describe('storage faults', () => {
     assert.equal(result.info.persistent, true);
   });
 });
+
+describe('storage and invalidation headers', () => {
+  const ctx = useBrowser();
+
+  it('a record named by a write\'s invalidation headers is not restored after a reload', async () => {
+    await ctx.page.evaluate(async ([scene, routes]) => {
+      const cache = await freshet.createCache({ routes });
+      await cache.get(scene);
+      await cache.get('/community/api/posts/p2');
+      cache.flush();
+      // A save through the cache's fetch: the server names scene:s1c1x1 (and its chapter, story).
+      const saved = await cache.fetch(scene, {
+        method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ text: 'saved text' }),
+      });
+      await saved.json();
+      cache.flush();
+    }, [SCENE, READING]);
+    await ctx.page.reload();
+    const before = await requests(ctx.url, `GET ${SCENE}`);
+    const result = await ctx.page.evaluate(async ([scene, routes]) => {
+      window.freshet = await import('/pkg/index.js');
+      const cache = await freshet.createCache({ routes });
+      return { text: (await cache.get(scene)).text, untouched: cache.peek('/community/api/posts/p2') !== undefined };
+    }, [SCENE, READING]);
+    assert.equal(result.text, 'saved text');
+    assert.equal(await requests(ctx.url, `GET ${SCENE}`) - before, 1, 'read from the network, not the stale record');
+    assert.equal(result.untouched, true, 'records the headers did not name are still served');
+  });
+});

@@ -143,6 +143,7 @@ impl Runtime {
             targets: plan.targets,
             not_after: plan.not_after,
         };
+        self.forget_persisted_matching(&fence);
         let refetch = self
             .with_cache(|c| c.apply_fence(fence, source, now(), spare))
             .unwrap_or_default();
@@ -156,6 +157,7 @@ impl Runtime {
             targets,
             not_after: None,
         };
+        self.forget_persisted_matching(&fence);
         let refetch =
             self.with_cache(|c| c.apply_fence(fence, InvalidationSource::Api, now(), None))?;
         self.refetch(refetch);

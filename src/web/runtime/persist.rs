@@ -288,6 +288,38 @@ impl Runtime {
         }
     }
 
+    /// Drops the persisted records an invalidation names, so that a reload never restores data
+    /// the server has invalidated (memory keeps its invalidated entries until refetched).
+    pub(super) fn forget_persisted_matching(
+        self: &Rc<Self>,
+        fence: &crate::core::invalidation::Fence,
+    ) {
+        let page_type = |name: &str| {
+            self.cache
+                .try_borrow()
+                .map(|c| c.config().page_types.resolve(name))
+                .ok()
+        };
+        let doomed = self
+            .with_tier(|t| {
+                t.keys_where(|key, meta| {
+                    let tags: Vec<Box<str>> = meta.tags.iter().map(|t| t.as_str().into()).collect();
+                    page_type(&meta.page_type).is_some_and(|page_type| {
+                        fence.matches(crate::core::invalidation::Subject {
+                            key,
+                            page_type,
+                            tags: &tags,
+                            server_time: meta.server_time,
+                        })
+                    })
+                })
+            })
+            .unwrap_or_default();
+        for key in doomed {
+            self.forget_persisted(&key);
+        }
+    }
+
     /// Meta of the entry in memory (validators and body kind are the caller's to fill in).
     fn current_meta(&self, key: &str) -> Option<Meta> {
         self.with_cache(|c| {
