@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use freshet::core::cache::{Arrival, Cache, CacheConfig};
-use freshet::core::entry::InvalidationSource;
+use freshet::core::entry::{EntryState, InvalidationSource};
 use freshet::core::invalidation::{Subject, Target};
 use freshet::core::memory::Limits;
 use freshet::core::page_type::PageTypeId;
@@ -151,6 +151,11 @@ proptest! {
                         expected = vec![k.to_string()];
                     }
                     let got = cache.invalidate(target, InvalidationSource::Api, now);
+                    for key in &got {
+                        if let Some(e) = cache.inspect(key) {
+                            prop_assert_eq!(e.state(now), EntryState::Invalidated, "{}", key);
+                        }
+                    }
                     prop_assert_eq!(got, expected);
                 }
             }

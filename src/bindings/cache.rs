@@ -261,6 +261,8 @@ fn describe(
     let info = js_sys::Object::new();
     let tags: js_sys::Array = entry.tags.iter().map(|t| JsValue::from_str(t)).collect();
     let cause = match entry.cause {
+        // Invalidated with its whole page type (a shared mark, not a per-entry change).
+        _ if entry.invalidated.is_none() && entry.invalidation().is_some() => "invalidated",
         ChangeCause::Fetched => "fetched",
         ChangeCause::Revalidated => "revalidated",
         ChangeCause::Set => "set",

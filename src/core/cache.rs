@@ -143,6 +143,8 @@ pub struct Cache<V> {
     fences: FenceLog,
     /// Tag, page type and key lookups for invalidations; mirrors `memory`.
     index: TagIndex,
+    /// Whole-page-type invalidation marks, by page type index.
+    groups: Vec<std::rc::Rc<super::group_mark::GroupMark>>,
     seq: u64,
     last_focus_revalidation: Option<Millis>,
 }
@@ -159,6 +161,7 @@ impl<V> Cache<V> {
             observers: FastMap::default(),
             fences: FenceLog::default(),
             index: TagIndex::default(),
+            groups: Vec::new(),
             seq: 0,
             last_focus_revalidation: None,
         }
@@ -453,7 +456,8 @@ impl<V> Cache<V> {
         (page_type.or(route_type).unwrap_or(PageTypeId::BROWSE), tags)
     }
 
-    fn insert(&mut self, key: &str, entry: Entry<V>, now: Millis) -> Vec<Removed<V>> {
+    fn insert(&mut self, key: &str, mut entry: Entry<V>, now: Millis) -> Vec<Removed<V>> {
+        entry.group = Some(self.group_mark(entry.page_type));
         let observers = &self.observers;
         let removed = self
             .memory

@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use super::group_mark::GroupMark;
 use super::page_type::{Lifetimes, PageTypeId};
 use super::Millis;
 
@@ -104,6 +105,8 @@ pub struct Entry<V> {
     pub source_seq: u64,
     /// Set while the entry is invalidated.
     pub invalidated: Option<Rc<Invalidation>>,
+    /// Its page type's shared mark (set by the cache): a whole page type is invalidated there.
+    pub group: Option<Rc<GroupMark>>,
     /// Why the entry last changed, and when.
     pub cause: ChangeCause,
     /// Client time of the last change.
@@ -137,6 +140,7 @@ impl<V> Entry<V> {
             size: 0,
             source_seq: 0,
             invalidated: None,
+            group: None,
             cause: ChangeCause::Set,
             changed_at: provenance.received_at,
             version: 0,
@@ -201,13 +205,29 @@ impl<V> Entry<V> {
     pub fn state(&self, now: Millis) -> EntryState {
         if now >= self.expires_at {
             EntryState::Expired
-        } else if self.invalidated.is_some() {
+        } else if self.invalidated.is_some() || self.group_invalidated() {
             EntryState::Invalidated
         } else if now >= self.stale_at || self.stale_at <= self.received_at {
             EntryState::Stale
         } else {
             EntryState::Fresh
         }
+    }
+
+    /// Whether its page type was invalidated since its data was stored.
+    fn group_invalidated(&self) -> bool {
+        self.group
+            .as_ref()
+            .is_some_and(|g| g.covers(self.source_seq, self.server_time))
+    }
+
+    /// The invalidation in force on the entry, its own or its page type's.
+    pub fn invalidation(&self) -> Option<Rc<Invalidation>> {
+        self.invalidated.clone().or_else(|| {
+            self.group
+                .as_ref()
+                .and_then(|g| g.covering(self.source_seq, self.server_time))
+        })
     }
 
     /// Why the entry is not fresh at `now`, in words for the overlay; `None` when fresh.
@@ -218,12 +238,14 @@ impl<V> Entry<V> {
                 "expired: kept for {} s after it arrived",
                 secs(self.expires_at.saturating_sub(self.received_at))
             )),
-            EntryState::Invalidated => Some(match self.invalidated.as_deref().map(|i| &i.source) {
-                Some(InvalidationSource::Header(h)) => format!("invalidated by {h}"),
-                Some(InvalidationSource::Tab) => "invalidated by another tab".to_owned(),
-                Some(InvalidationSource::Mutation) => "invalidated by a mutation".to_owned(),
-                Some(InvalidationSource::Api) | None => "invalidated by the app".to_owned(),
-            }),
+            EntryState::Invalidated => {
+                Some(match self.invalidation().as_deref().map(|i| &i.source) {
+                    Some(InvalidationSource::Header(h)) => format!("invalidated by {h}"),
+                    Some(InvalidationSource::Tab) => "invalidated by another tab".to_owned(),
+                    Some(InvalidationSource::Mutation) => "invalidated by a mutation".to_owned(),
+                    Some(InvalidationSource::Api) | None => "invalidated by the app".to_owned(),
+                })
+            }
             EntryState::Stale => Some(format!(
                 "stale: fresh window of {} s ended {} s ago",
                 secs(self.stale_at.saturating_sub(self.received_at)),

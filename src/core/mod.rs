@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod entry;
 pub mod fingerprint;
+pub mod group_mark;
 pub mod interner;
 pub mod invalidation;
 pub mod iso8601;

@@ -6,7 +6,9 @@ use std::rc::Rc;
 
 use super::{Cache, Removed};
 use crate::core::entry::{Invalidation, InvalidationSource};
+use crate::core::group_mark::GroupMark;
 use crate::core::invalidation::{predates, Fence, Target};
+use crate::core::page_type::PageTypeId;
 use crate::core::Millis;
 
 impl<V> Cache<V> {
@@ -32,8 +34,14 @@ impl<V> Cache<V> {
         spare: Option<&str>,
     ) -> Vec<String> {
         let invalidation = Rc::new(Invalidation { source, at: now });
+        // Later than every entry's data: the page type marks below name exactly those entries.
+        let seq = self.next_seq();
         let mut named: Vec<String> = Vec::new();
         for target in &fence.targets {
+            if let Target::PageType(_) | Target::All = target {
+                self.mark_groups(target, seq, &fence, &invalidation, spare, &mut named);
+                continue;
+            }
             let memory = &mut self.memory;
             let observers = &self.observers;
             self.index.for_each_match(target, |key| {
@@ -49,25 +57,76 @@ impl<V> Cache<V> {
                     }
                 }
             });
-            match target {
-                // An observed key with nothing in memory is still refetched when named.
-                Target::Key(key) if self.is_observed(key) && spare != Some(&**key) => {
+            // An observed key with nothing in memory is still refetched when named.
+            if let Target::Key(key) = target {
+                if self.is_observed(key) && spare != Some(&**key) {
                     named.push(key.to_string());
                 }
-                Target::All => named.extend(
-                    self.in_flight
-                        .keys()
-                        .filter(|k| self.observers.contains_key(*k))
-                        .map(|k| k.to_string()),
-                ),
-                _ => {}
             }
         }
-        let seq = self.next_seq();
         self.fence(seq, fence);
         named.sort_unstable();
         named.dedup();
         named
+    }
+
+    /// Invalidates a whole page type (or all of them) in O(1) per page type, through the marks
+    /// every entry shares; only the observed keys are visited, to name them for a refetch.
+    fn mark_groups(
+        &mut self,
+        target: &Target,
+        seq: u64,
+        fence: &Fence,
+        invalidation: &Rc<Invalidation>,
+        spare: Option<&str>,
+        named: &mut Vec<String>,
+    ) {
+        let spared = spare.filter(|k| {
+            self.memory
+                .peek(k)
+                .is_some_and(|e| target_names(target, e.page_type))
+        });
+        match target {
+            Target::PageType(id) => self
+                .group_mark(*id)
+                .mark(seq, fence.not_after, invalidation),
+            _ => self
+                .groups
+                .iter()
+                .for_each(|g| g.mark(seq, fence.not_after, invalidation)),
+        }
+        // The spared entry keeps its data: it counts as stored after the mark.
+        if let Some(key) = spared {
+            if let Some(e) = self.memory.peek_mut(key) {
+                e.source_seq = seq;
+            }
+        }
+        for key in self.observers.keys() {
+            if spare == Some(&**key) {
+                continue;
+            }
+            let named_here = match self.memory.peek(key) {
+                Some(e) => {
+                    target_names(target, e.page_type) && predates(e.server_time, fence.not_after)
+                }
+                None => matches!(target, Target::All) && self.in_flight.contains_key(key),
+            };
+            if named_here {
+                named.push(key.to_string());
+            }
+        }
+    }
+
+    /// The shared mark of a page type (made on first use).
+    pub(super) fn group_mark(&mut self, id: PageTypeId) -> Rc<GroupMark> {
+        let slot = id.index();
+        while self.groups.len() <= slot {
+            self.groups.push(Rc::default());
+        }
+        self.groups
+            .get(slot)
+            .cloned()
+            .unwrap_or_else(|| Rc::new(GroupMark::default()))
     }
 
     /// Keeps the tag index in step with entries that left memory.
@@ -80,6 +139,13 @@ impl<V> Cache<V> {
     /// Number of keys in the tag index (equal to the memory tier's entries).
     pub fn indexed_len(&self) -> usize {
         self.index.len()
+    }
+}
+
+fn target_names(target: &Target, page_type: PageTypeId) -> bool {
+    match target {
+        Target::PageType(id) => *id == page_type,
+        _ => true,
     }
 }
 
