@@ -27,7 +27,7 @@
 // snapshot in /bench/out/pkg/index.js.
 export const PKG_URL = new URL(import.meta.url).searchParams.get('pkg') === 'out' ? '/bench/out/pkg/index.js' : '/pkg/index.js';
 const { createCache } = await import(PKG_URL);
-import { QueryClient, dehydrate, timeoutManager } from '/node_modules/@tanstack/query-core/build/modern/index.js';
+import { QueryClient, QueryObserver, dehydrate, notifyManager, timeoutManager } from '/node_modules/@tanstack/query-core/build/modern/index.js';
 import { persistQueryClientSave } from '/node_modules/@tanstack/query-persist-client-core/build/modern/index.js';
 import { createSyncStoragePersister } from '/node_modules/@tanstack/query-sync-storage-persister/build/modern/index.js';
 
@@ -400,6 +400,40 @@ export const ROWS = [
     setup: useFixtures,
     freshet: (i) => fx.cache.get('/studio/api/scenes/' + (i % 10000)),
     baseline: (i) => fx.queryClient.fetchQuery({ queryKey: ['scene', i % 10000], queryFn: fx.queryFn, staleTime: Infinity }),
+  },
+  {
+    // An optimistic update applied and its subscriber notified, the whole mutation awaited.
+    // freshet: `await cache.mutate(key, { optimisticData })` (no request): layer on, subscriber
+    // called, then the layer comes off and the subscriber is called again, all inside the await.
+    // TanStack: `setQueryData(key, value)` with one QueryObserver subscribed, notifications
+    // scheduled as microtasks (instead of its default setTimeout) and flushed by the await.
+    // One subscriber on each of 100 keys on both sides.
+    name: 'optimistic mutate applied, subscribers notified',
+    target: 1.0,
+    baselineName: 'TanStack setQueryData (+ observer notified)',
+    async: true,
+    setup: async () => {
+      await useFixtures();
+      notifyManager.setScheduler((cb) => queueMicrotask(cb));
+      fx.mutateSeen = 0;
+      fx.unsubscribe = [];
+      for (let k = 0; k < 100; k++) {
+        fx.unsubscribe.push(fx.cache.subscribe('/studio/api/scenes/' + k, () => { fx.mutateSeen++; }));
+        const observer = new QueryObserver(fx.queryClient, { queryKey: ['scene', k], queryFn: fx.queryFn, staleTime: Infinity });
+        fx.unsubscribe.push(observer.subscribe(() => { fx.mutateSeen++; }));
+      }
+      fx.bump = (v) => ({ ...v, title: v.title + '!' });
+    },
+    teardown: () => {
+      for (const stop of fx.unsubscribe) stop();
+      notifyManager.setScheduler((cb) => setTimeout(cb, 0));
+    },
+    freshet: (i) => fx.cache.mutate('/studio/api/scenes/' + (i % 100), { optimisticData: fx.bump, revalidate: false }).then(() => fx.mutateSeen),
+    baseline: async (i) => {
+      fx.queryClient.setQueryData(['scene', i % 100], fx.bump);
+      await Promise.resolve();
+      return fx.mutateSeen;
+    },
   },
   {
     // Info: TanStack's synchronous read, next to freshet's (peek).

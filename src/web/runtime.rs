@@ -340,6 +340,18 @@ impl Runtime {
         tags: Vec<String>,
     ) -> Result<()> {
         let key = self.key_of(url)?.into_owned();
+        self.set_key(&key, value, page_type, tags)
+    }
+
+    /// [`Runtime::set`] by request key.
+    pub(crate) fn set_key(
+        &self,
+        key: &str,
+        value: JsValue,
+        page_type: Option<PageTypeId>,
+        tags: Vec<String>,
+    ) -> Result<()> {
+        let key = key.to_owned();
         let size = js_sys::JSON::stringify(&value)
             .ok()
             .and_then(|s| s.as_string())

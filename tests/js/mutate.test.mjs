@@ -105,6 +105,20 @@ describe('optimistic mutations', () => {
     assert.deepEqual(after, { likeCount: before.likeCount, liked: before.liked });
   });
 
+  it('a mutate without a request is a local update, under the layers of pending mutations', async () => {
+    await setup(ctx.page);
+    await fault(ctx.url, { route: LIKE, method: 'POST', delayMs: 300 });
+    const result = await ctx.page.evaluate(async (post) => {
+      const pending = like();
+      await cache.mutate(post, { optimisticData: (p) => ({ ...p, title: 'renamed' }) });
+      const during = cache.peek(post);
+      const confirmed = cache.inspect(post).cause;
+      await pending;
+      return { during: { title: during.title, liked: during.liked !== before.liked }, confirmed };
+    }, POST);
+    assert.deepEqual(result, { during: { title: 'renamed', liked: true }, confirmed: 'set' });
+  });
+
   it('a throwing optimistic function cancels the mutation before anything is sent', async () => {
     await setup(ctx.page);
     const result = await ctx.page.evaluate(async (post) => {

@@ -76,6 +76,9 @@ impl Runtime {
         if self.destroyed.get() {
             return Err(Error::Destroyed);
         }
+        if mutation.request.is_undefined() {
+            return self.update_locally(&mutation);
+        }
         let mut layers: Vec<(String, LayerId)> = Vec::new();
         if !mutation.optimistic.is_undefined() {
             for key in &mutation.keys {
@@ -109,6 +112,23 @@ impl Runtime {
             self.scopes.borrow_mut().insert(scope, tail);
         }
         Ok(promise)
+    }
+
+    /// A mutation without a request is a local update (SWR's `mutate(key, data)`): the
+    /// optimistic value, applied to the confirmed one, becomes the confirmed value at once;
+    /// layers of mutations still pending are replayed over it.
+    fn update_locally(&self, mutation: &Mutation) -> Result<Promise> {
+        if mutation.optimistic.is_undefined() {
+            return Ok(Promise::resolve(&JsValue::UNDEFINED));
+        }
+        for key in &mutation.keys {
+            let current = self.confirmed_value(key);
+            let current = (!current.is_undefined()).then_some(current);
+            let next = apply(&mutation.optimistic, current.as_ref())
+                .map_err(|e| Error::Optimistic(describe(&e)))?;
+            self.set_key(key, next, None, Vec::new())?;
+        }
+        Ok(Promise::resolve(&JsValue::UNDEFINED))
     }
 
     /// Sends the request: a function's promise, or `{ url, ...init }` through the cache's
