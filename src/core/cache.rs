@@ -277,31 +277,18 @@ impl<V> Cache<V> {
     pub fn complete_fetch<E>(
         &mut self,
         ticket: &Ticket,
-        arrival: Arrival,
+        mut arrival: Arrival,
         now: Millis,
         decode: impl FnOnce() -> Result<V, E>,
     ) -> Result<Completion, E> {
         self.end_flight(ticket);
         let key = &*ticket.key;
-        let (page_type, tags) = self.classify(key, arrival.page_type, arrival.tags);
-        let verdict = self.admit(
-            ticket,
-            Subject {
-                key,
-                page_type,
-                tags: &tags,
-                server_time: arrival.server_time.unwrap_or(ticket.started_at),
-            },
-        );
-        self.prune_fences();
+        let (page_type, tags) =
+            self.classify(key, arrival.page_type, std::mem::take(&mut arrival.tags));
+        let (verdict, provenance) = self.judge_arrival(ticket, page_type, &tags, &arrival, now);
         if let Some(reason) = verdict {
             return Ok(Completion::Discarded(reason));
         }
-        let provenance = Provenance {
-            received_at: now,
-            server_time: arrival.server_time.unwrap_or(ticket.started_at),
-            max_age_cap: arrival.max_age_cap,
-        };
         let lifetimes = self.config.page_types.lifetimes(page_type).clone();
         if let Some(entry) = self.memory.peek_mut(key) {
             if entry.fingerprint == arrival.fingerprint
@@ -478,6 +465,33 @@ impl<V> Cache<V> {
             self.in_flight.remove(&ticket.key);
         }
         self.open.remove(&ticket.seq);
+    }
+
+    /// Whether a response to `ticket` (for an entry of `page_type` and `tags`) may be stored,
+    /// and the provenance it would be stored with; prunes the fences it no longer needs.
+    fn judge_arrival(
+        &mut self,
+        ticket: &Ticket,
+        page_type: PageTypeId,
+        tags: &[Box<str>],
+        arrival: &Arrival,
+        now: Millis,
+    ) -> (Option<DiscardReason>, Provenance) {
+        let server_time = arrival.server_time.unwrap_or(ticket.started_at);
+        let subject = Subject {
+            key: &ticket.key,
+            page_type,
+            tags,
+            server_time,
+        };
+        let verdict = self.admit(ticket, subject);
+        self.prune_fences();
+        let provenance = Provenance {
+            received_at: now,
+            server_time,
+            max_age_cap: arrival.max_age_cap,
+        };
+        (verdict, provenance)
     }
 
     /// Why a response to `ticket` must not be stored, if it must not.

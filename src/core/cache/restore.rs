@@ -3,7 +3,6 @@
 
 use super::{Arrival, Cache, Completion, Ticket};
 use crate::core::entry::{ChangeCause, Entry, Provenance};
-use crate::core::invalidation::Subject;
 use crate::core::page_type::PageTypeId;
 use crate::core::Millis;
 
@@ -86,24 +85,10 @@ impl<V> Cache<V> {
             return None;
         };
         let (page_type, tags) = (entry.page_type, entry.tags.clone());
-        let verdict = self.admit(
-            ticket,
-            Subject {
-                key,
-                page_type,
-                tags: &tags,
-                server_time: arrival.server_time.unwrap_or(ticket.started_at),
-            },
-        );
-        self.prune_fences();
+        let (verdict, provenance) = self.judge_arrival(ticket, page_type, &tags, &arrival, now);
         if let Some(reason) = verdict {
             return Some(Completion::Discarded(reason));
         }
-        let provenance = Provenance {
-            received_at: now,
-            server_time: arrival.server_time.unwrap_or(ticket.started_at),
-            max_age_cap: arrival.max_age_cap,
-        };
         let lifetimes = self.config.page_types.lifetimes(page_type).clone();
         let entry = self.memory.peek_mut(key)?;
         entry.confirm(&lifetimes, &provenance, ChangeCause::Revalidated);
