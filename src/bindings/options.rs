@@ -19,7 +19,31 @@ fn field(object: &JsValue, name: &str) -> JsValue {
     if !object.is_object() {
         return JsValue::UNDEFINED;
     }
-    Reflect::get(object, &name.into()).unwrap_or(JsValue::UNDEFINED)
+    Reflect::get(object, &property(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+thread_local! {
+    // Property names as JS strings, made once: building one from Rust text on every read
+    // costs more than the read itself (it decodes UTF-8 across the boundary).
+    static PROPERTIES: std::cell::RefCell<std::collections::HashMap<String, JsValue>> = Default::default();
+}
+
+/// The JS string for an option name, cached (the names are the few this file reads, plus
+/// page-type names, so the cache stays small).
+fn property(name: &str) -> JsValue {
+    PROPERTIES.with(|cache| {
+        let Ok(mut cache) = cache.try_borrow_mut() else {
+            return JsValue::from_str(name);
+        };
+        if let Some(value) = cache.get(name) {
+            return value.clone();
+        }
+        let value = JsValue::from_str(name);
+        if cache.len() < 256 {
+            cache.insert(name.to_owned(), value.clone());
+        }
+        value
+    })
 }
 
 fn bad(name: &str, expected: &str) -> Error {
