@@ -70,7 +70,9 @@ export class Cache extends FreshetCache {
     }
     const record = this._record(url);
     const promise = this.__getId(record.id, options);
-    remember(record, this.__peekId(record.id));
+    // Only a fresh hit leaves a fresh-until time; anything else needs no second call.
+    views();
+    if (times[1] > 0) remember(record, this.__peekId(record.id));
     return promise;
   }
 }

@@ -319,6 +319,12 @@ impl Runtime {
             served = serve()?;
         }
         if let Some((value, revalidate)) = served {
+            if !revalidate {
+                // Tell the JS memo how long this answer holds (it asks for the value only then).
+                self.with_cache_read(|c| {
+                    read_and_record(c, &key, now());
+                })?;
+            }
             if revalidate {
                 self.revalidate(key.into_owned(), options);
             }
