@@ -166,7 +166,8 @@ pub fn runtime_config(options: &JsValue) -> Result<RuntimeConfig> {
     Ok(config)
 }
 
-/// Reads `invalidationOrigins`, `allowInvalidateAll`, `namespace` and `crossTab`.
+/// Reads `invalidationOrigins`, `allowInvalidateAll`, `namespace`, `crossTab` and
+/// `clearOnUnauthorized`.
 fn invalidation_config(options: &JsValue) -> Result<InvalidationConfig> {
     let mut origins = Vec::new();
     for origin in strings(options, "invalidationOrigins")? {
@@ -185,6 +186,7 @@ fn invalidation_config(options: &JsValue) -> Result<InvalidationConfig> {
         allow_star: flag(options, "allowInvalidateAll", false)?,
         namespace: text(options, "namespace")?.unwrap_or_else(|| "freshet".to_owned()),
         cross_tab: flag(options, "crossTab", true)?,
+        clear_on_unauthorized: flag(options, "clearOnUnauthorized", false)?,
     })
 }
 

@@ -550,6 +550,7 @@ impl Runtime {
                 Ok(f) => {
                     self.with_cache(|c| c.fail_fetch(&ticket))?;
                     self.apply_headers(&f.headers, ticket.key(), None, None);
+                    self.apply_status(f.status, ticket.key());
                     return Err(Error::Status {
                         url: ticket.key().to_owned(),
                         status: f.status,

@@ -30,6 +30,8 @@ pub struct InvalidationConfig {
     pub namespace: String,
     /// Exchange invalidations and wipes with the other tabs of the origin.
     pub cross_tab: bool,
+    /// A 401 from the page's origin (or an allowed one) wipes the scope like `clear()`.
+    pub clear_on_unauthorized: bool,
 }
 
 /// Longest header text kept on an entry as the cause of its invalidation.
@@ -78,6 +80,22 @@ impl Runtime {
         }
     }
 
+    /// A response's status: with `clearOnUnauthorized`, a 401 from an origin whose headers
+    /// count means the session is gone, so the user's data is wiped everywhere (SPEC §6).
+    pub(super) fn apply_status(&self, status: u16, key: &str) {
+        if status != 401 || !self.invalidation.clear_on_unauthorized || !self.origin_counts(key) {
+            return;
+        }
+        // Busy only inside one of our own callbacks; the next 401 wipes then.
+        let _ = self.clear_everywhere();
+    }
+
+    /// Whether responses for `key` may change the cache: the page's origin, or an allowed one.
+    fn origin_counts(&self, key: &str) -> bool {
+        let origin = origin_of_key(key);
+        origin.is_empty() || self.invalidation.origins.iter().any(|o| o == origin)
+    }
+
     /// The invalidation headers of a response as an event, if it has any and its origin counts.
     fn header_event(&self, headers: &Headers, key: &str) -> Option<TabEvent> {
         let page_types = header(headers, "x-cache-invalidate");
@@ -86,10 +104,10 @@ impl Runtime {
         if page_types.is_none() && keys.is_none() && clear.is_none() {
             return None;
         }
-        let origin = origin_of_key(key);
-        if !origin.is_empty() && !self.invalidation.origins.iter().any(|o| o == origin) {
+        if !self.origin_counts(key) {
             return None;
         }
+        let origin = origin_of_key(key);
         Some(TabEvent {
             wipe: clear.as_deref().is_some_and(wipes),
             page_types,
@@ -225,6 +243,7 @@ impl Runtime {
         let write = !matches!(method, "GET" | "HEAD" | "OPTIONS") && response.ok();
         let extra = write.then(|| Target::Key(key.clone().into()));
         self.apply_headers(&response.headers(), &key, None, extra);
+        self.apply_status(response.status(), &key);
     }
 }
 
