@@ -373,6 +373,7 @@ impl Runtime {
     /// Invalidates `url`; if it has subscribers, refetches it now.
     pub fn invalidate(self: &Rc<Self>, url: &str) -> Result<()> {
         let key = self.key_of(url)?.into_owned();
+        self.send_targets(&[Target::Key(key.as_str().into())]);
         let refetch = self.with_cache(|c| {
             c.invalidate(
                 Target::Key(key.clone().into()),

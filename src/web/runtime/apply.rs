@@ -13,7 +13,7 @@ use crate::core::invalidation::{Fence, Target};
 use crate::core::protocol::{parse, wipes, ParseOptions, Plan, RawHeaders};
 use crate::error::Result;
 
-use super::super::broadcast::{Broadcast, TabEvent};
+use super::super::broadcast::{Broadcast, TabEvent, WireTarget};
 use super::super::clock::now;
 use super::super::headers::header;
 use super::Runtime;
@@ -115,6 +115,7 @@ impl Runtime {
             timestamp: header(headers, "x-cache-invalidate-timestamp"),
             origin: origin.to_owned(),
             scope: self.current_scope(),
+            targets: Vec::new(),
         })
     }
 
@@ -128,8 +129,54 @@ impl Runtime {
                 let _ = self.clear();
             }
         } else {
-            let plan = self.plan_of(&event);
+            let mut plan = self.plan_of(&event);
+            plan.targets.extend(self.targets_of(&event.targets));
             self.apply_plan(plan, InvalidationSource::Tab, None);
+        }
+    }
+
+    /// Another tab's API targets in this cache's terms (unknown page types are skipped).
+    fn targets_of(&self, wire: &[WireTarget]) -> Vec<Target> {
+        wire.iter()
+            .filter_map(|t| match t {
+                WireTarget::Key(k) => Some(Target::Key(k.as_str().into())),
+                WireTarget::All => Some(Target::All),
+                WireTarget::PageType(name) => self
+                    .page_type_named(name)
+                    .ok()
+                    .flatten()
+                    .map(Target::PageType),
+                WireTarget::Tag(t) => Some(Target::Tag(t.as_str().into())),
+                WireTarget::TagPrefix(p) => Some(Target::TagPrefix(p.as_str().into())),
+                WireTarget::PathPrefix(p) => Some(Target::PathPrefix(p.as_str().into())),
+            })
+            .collect()
+    }
+
+    /// Tells the other tabs what the app invalidated here.
+    pub(super) fn send_targets(&self, targets: &[Target]) {
+        if self.broadcast.borrow().is_none() {
+            return;
+        }
+        let wire = targets
+            .iter()
+            .filter_map(|t| match t {
+                Target::Key(k) => Some(WireTarget::Key(k.to_string())),
+                Target::All => Some(WireTarget::All),
+                Target::PageType(id) => self
+                    .with_cache_read(|c| c.config().page_types.name(*id).to_owned())
+                    .ok()
+                    .map(WireTarget::PageType),
+                Target::Tag(t) => Some(WireTarget::Tag(t.to_string())),
+                Target::TagPrefix(p) => Some(WireTarget::TagPrefix(p.to_string())),
+                Target::PathPrefix(p) => Some(WireTarget::PathPrefix(p.to_string())),
+            })
+            .collect::<Vec<_>>();
+        if let (false, Some(channel)) = (wire.is_empty(), self.broadcast.borrow().as_ref()) {
+            channel.send(&TabEvent {
+                targets: wire,
+                ..TabEvent::default()
+            });
         }
     }
 
@@ -175,6 +222,7 @@ impl Runtime {
             targets,
             not_after: None,
         };
+        self.send_targets(&fence.targets);
         self.forget_persisted_matching(&fence);
         let refetch =
             self.with_cache(|c| c.apply_fence(fence, InvalidationSource::Api, now(), None))?;
