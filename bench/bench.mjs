@@ -182,7 +182,7 @@ async function pageTypeFixtures() {
   const caches = [];
   const clients = [];
   for (let k = 0; k < PT_INSTANCES; k++) {
-    caches.push(await createCache({ storage: false, maxEntries: 20000, pageTypes: { reading: { staleTime: 3600000, maxAge: 7200000 } } }));
+    caches.push(await createCache({ storage: false, namespace: `pt${k}`, maxEntries: 20000, pageTypes: { reading: { staleTime: 3600000, maxAge: 7200000 } } }));
     clients.push(new QueryClient());
   }
   const reset = (side) => {

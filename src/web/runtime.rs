@@ -98,6 +98,8 @@ pub struct Runtime {
     interned: RefCell<KeyInterner>,
     invalidation: InvalidationConfig,
     broadcast: RefCell<Option<Broadcast>>,
+    /// API invalidations not yet sent to the other tabs (sent once per task, see `apply`).
+    outbox: RefCell<Vec<super::broadcast::WireTarget>>,
     /// The localStorage tier (see `persist`).
     store: RefCell<persist::Tier>,
     flush_scheduled: Cell<bool>,
@@ -134,6 +136,7 @@ impl Runtime {
             interned: RefCell::default(),
             invalidation: config.invalidation,
             broadcast: RefCell::default(),
+            outbox: RefCell::default(),
             store: RefCell::new(persist::open_tier(config.storage)),
             flush_scheduled: Cell::new(false),
             generation: Cell::new(0),

@@ -4,6 +4,7 @@
 use std::rc::{Rc, Weak};
 
 use js_sys::{Function, Promise};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::{Headers, Request, Response};
@@ -153,28 +154,50 @@ impl Runtime {
             .collect()
     }
 
-    /// Tells the other tabs what the app invalidated here.
-    pub(super) fn send_targets(&self, targets: &[Target]) {
+    /// Tells the other tabs what the app invalidated here. Targets collect in an outbox sent
+    /// at the end of the task: a burst of invalidations is one message, and the caller never
+    /// waits for `postMessage` (which costs tens of µs or more with listeners in the page).
+    pub(super) fn send_targets(self: &Rc<Self>, targets: &[Target]) {
         if self.broadcast.borrow().is_none() {
             return;
         }
-        let wire = targets
-            .iter()
-            .filter_map(|t| match t {
-                Target::Key(k) => Some(WireTarget::Key(k.to_string())),
-                Target::All => Some(WireTarget::All),
-                Target::PageType(id) => self
-                    .with_cache_read(|c| c.config().page_types.name(*id).to_owned())
-                    .ok()
-                    .map(WireTarget::PageType),
-                Target::Tag(t) => Some(WireTarget::Tag(t.to_string())),
-                Target::TagPrefix(p) => Some(WireTarget::TagPrefix(p.to_string())),
-                Target::PathPrefix(p) => Some(WireTarget::PathPrefix(p.to_string())),
-            })
-            .collect::<Vec<_>>();
-        if let (false, Some(channel)) = (wire.is_empty(), self.broadcast.borrow().as_ref()) {
+        let wire = targets.iter().filter_map(|t| match t {
+            Target::Key(k) => Some(WireTarget::Key(k.to_string())),
+            Target::All => Some(WireTarget::All),
+            Target::PageType(id) => self
+                .with_cache_read(|c| c.config().page_types.name(*id).to_owned())
+                .ok()
+                .map(WireTarget::PageType),
+            Target::Tag(t) => Some(WireTarget::Tag(t.to_string())),
+            Target::TagPrefix(p) => Some(WireTarget::TagPrefix(p.to_string())),
+            Target::PathPrefix(p) => Some(WireTarget::PathPrefix(p.to_string())),
+        });
+        let mut outbox = self.outbox.borrow_mut();
+        let was_empty = outbox.is_empty();
+        outbox.extend(wire);
+        if was_empty && !outbox.is_empty() {
+            let weak = Rc::downgrade(self);
+            let flush = Closure::once_into_js(move |_: JsValue| {
+                if let Some(rt) = weak.upgrade() {
+                    rt.flush_outbox();
+                }
+            });
+            match web_sys::window() {
+                Some(window) => window.queue_microtask(flush.unchecked_ref()),
+                // No window (a worker): send now rather than never.
+                None => {
+                    drop(outbox);
+                    self.flush_outbox();
+                }
+            }
+        }
+    }
+
+    fn flush_outbox(&self) {
+        let targets = std::mem::take(&mut *self.outbox.borrow_mut());
+        if let (false, Some(channel)) = (targets.is_empty(), self.broadcast.borrow().as_ref()) {
             channel.send(&TabEvent {
-                targets: wire,
+                targets,
                 ..TabEvent::default()
             });
         }
