@@ -1,0 +1,296 @@
+//! Events and stats as JSON (also how they cross into JS) and CSV.
+
+use std::fmt::Write;
+
+use super::{Alert, Event, Metrics, Stats, TierStats, KINDS, RETENTION_MS, TIERS};
+
+/// Appends `text` as a JSON string.
+fn string(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn number(out: &mut String, value: Option<f64>) {
+    match value {
+        Some(v) if v.is_finite() => {
+            let _ = write!(out, "{v}");
+        }
+        _ => out.push_str("null"),
+    }
+}
+
+fn tier_json(out: &mut String, name: &str, tier: &TierStats) {
+    let _ = write!(
+        out,
+        "\"{name}\":{{\"hits\":{},\"misses\":{},\"hitRate\":",
+        tier.hits, tier.misses
+    );
+    number(out, tier.hit_rate);
+    out.push('}');
+}
+
+impl Metrics {
+    /// `stats` as a JSON object, with the per-bucket series of its window for charts.
+    pub fn stats_json(&self, stats: &Stats) -> String {
+        let mut out = String::with_capacity(1024);
+        out.push('{');
+        let _ = write!(out, "\"windowMs\":");
+        number(&mut out, stats.window.map(|w| w as f64));
+        let counts: [(&str, u64); 17] = [
+            ("since", stats.since),
+            ("at", stats.at),
+            ("reads", stats.reads),
+            ("hits", stats.hits),
+            ("misses", stats.misses),
+            ("staleServed", stats.stale_served),
+            ("requests", stats.requests),
+            ("sets", stats.sets),
+            ("invalidations", stats.invalidations),
+            ("errors", stats.errors),
+            ("deduplicated", stats.deduplicated),
+            ("discarded", stats.discarded),
+            ("evictions", stats.evictions),
+            ("rollbacks", stats.rollbacks),
+            ("prefetched", stats.prefetched),
+            ("prefetchUsed", stats.prefetch_used),
+            ("storageBytes", stats.storage_bytes),
+        ];
+        for (name, value) in counts {
+            let _ = write!(out, ",\"{name}\":{value}");
+        }
+        let rates = [
+            ("hitRate", stats.hit_rate),
+            ("invalidationRate", stats.invalidation_rate),
+            ("errorRate", stats.error_rate),
+            ("prefetchUseRate", stats.prefetch_use_rate),
+        ];
+        for (name, value) in rates {
+            let _ = write!(out, ",\"{name}\":");
+            number(&mut out, value);
+        }
+        out.push_str(",\"tiers\":{");
+        for (i, (tier, stats)) in TIERS.iter().zip(&stats.tiers).enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            tier_json(&mut out, tier.as_str(), stats);
+        }
+        let l = &stats.latency;
+        let _ = write!(out, "}},\"latency\":{{\"samples\":{},\"p50\":", l.samples);
+        number(&mut out, l.p50);
+        out.push_str(",\"p95\":");
+        number(&mut out, l.p95);
+        out.push_str(",\"p99\":");
+        number(&mut out, l.p99);
+        out.push_str("},\"byKind\":{");
+        for (i, kind) in KINDS.iter().enumerate() {
+            let _ = write!(
+                out,
+                "{}\"{}\":{{",
+                if i > 0 { "," } else { "" },
+                kind.as_str()
+            );
+            for (j, tier) in TIERS.iter().enumerate() {
+                let n = stats.counts.get(*kind, *tier);
+                let _ = write!(
+                    out,
+                    "{}\"{}\":{n}",
+                    if j > 0 { "," } else { "" },
+                    tier.as_str()
+                );
+            }
+            out.push('}');
+        }
+        out.push_str("},\"series\":[");
+        let window = stats.window.unwrap_or(RETENTION_MS);
+        for (i, (start, c)) in self.series(stats.at, window).enumerate() {
+            let _ = write!(
+                out,
+                "{}{{\"at\":{start},\"hit\":{},\"miss\":{},\"set\":{},\"invalidate\":{},\"error\":{},\"evict\":{}}}",
+                if i > 0 { "," } else { "" },
+                c.get(super::Kind::Hit, super::Tier::Memory)
+                    + c.get(super::Kind::StaleServed, super::Tier::Memory)
+                    + c.get(super::Kind::Hit, super::Tier::Storage),
+                c.get(super::Kind::Miss, super::Tier::Memory),
+                c.all(super::Kind::Set),
+                c.all(super::Kind::Invalidate),
+                c.all(super::Kind::Error),
+                c.all(super::Kind::Evict),
+            );
+        }
+        out.push_str("]}");
+        out
+    }
+
+    fn event_json(&self, out: &mut String, event: &Event) {
+        let _ = write!(
+            out,
+            "{{\"at\":{},\"kind\":\"{}\",\"tier\":\"{}\",\"key\":",
+            event.at,
+            event.kind.as_str(),
+            event.tier.as_str()
+        );
+        match self.text(event.key) {
+            Some(key) => string(out, key),
+            None => out.push_str("null"),
+        }
+        let _ = write!(out, ",\"durationMs\":{},\"cause\":", event.duration);
+        let cause = event.cause.describe();
+        if cause.is_empty() {
+            out.push_str("null");
+        } else {
+            string(out, &cause);
+        }
+        out.push_str(",\"detail\":");
+        match self.text(event.detail) {
+            Some(detail) => string(out, detail),
+            None => out.push_str("null"),
+        }
+        out.push('}');
+    }
+
+    /// The last `limit` events as a JSON array, oldest first.
+    pub fn events_json(&self, limit: usize) -> String {
+        let mut out = String::from("[");
+        for (i, event) in self.events(limit).enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            self.event_json(&mut out, event);
+        }
+        out.push(']');
+        out
+    }
+
+    /// `{ "stats": …, "events": […], "alerts": […] }`.
+    pub fn export_json(&self, stats: &Stats) -> String {
+        format!(
+            "{{\"stats\":{},\"events\":{},\"alerts\":{}}}",
+            self.stats_json(stats),
+            self.events_json(usize::MAX),
+            alerts_json(self.alerts().active())
+        )
+    }
+
+    /// Two CSV tables separated by an empty line: the events
+    /// (`at,kind,tier,key,durationMs,cause,detail`), then the stats (`metric,value`).
+    pub fn export_csv(&self, stats: &Stats) -> String {
+        let mut out = String::from("at,kind,tier,key,durationMs,cause,detail\n");
+        for e in self.events(usize::MAX) {
+            let _ = write!(out, "{},{},{},", e.at, e.kind.as_str(), e.tier.as_str());
+            csv_field(&mut out, self.text(e.key).unwrap_or(""));
+            let _ = write!(out, ",{},", e.duration);
+            csv_field(&mut out, &e.cause.describe());
+            out.push(',');
+            csv_field(&mut out, self.text(e.detail).unwrap_or(""));
+            out.push('\n');
+        }
+        out.push_str("\nmetric,value\n");
+        let rate = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+        let rows: Vec<(String, String)> = vec![
+            (
+                "windowMs".into(),
+                stats.window.map_or(String::new(), |w| w.to_string()),
+            ),
+            ("reads".into(), stats.reads.to_string()),
+            ("hits".into(), stats.hits.to_string()),
+            ("misses".into(), stats.misses.to_string()),
+            ("hitRate".into(), rate(stats.hit_rate)),
+            ("memory.hitRate".into(), rate(stats.tiers[0].hit_rate)),
+            ("storage.hitRate".into(), rate(stats.tiers[1].hit_rate)),
+            ("staleServed".into(), stats.stale_served.to_string()),
+            ("requests".into(), stats.requests.to_string()),
+            ("invalidations".into(), stats.invalidations.to_string()),
+            ("invalidationRate".into(), rate(stats.invalidation_rate)),
+            ("errors".into(), stats.errors.to_string()),
+            ("errorRate".into(), rate(stats.error_rate)),
+            ("deduplicated".into(), stats.deduplicated.to_string()),
+            ("discarded".into(), stats.discarded.to_string()),
+            ("evictions".into(), stats.evictions.to_string()),
+            ("prefetchUseRate".into(), rate(stats.prefetch_use_rate)),
+            ("latency.p50".into(), rate(stats.latency.p50)),
+            ("latency.p95".into(), rate(stats.latency.p95)),
+            ("latency.p99".into(), rate(stats.latency.p99)),
+            ("storageBytes".into(), stats.storage_bytes.to_string()),
+        ];
+        for (name, value) in rows {
+            let _ = writeln!(out, "{name},{value}");
+        }
+        out
+    }
+}
+
+/// A CSV field, quoted when it holds a comma, quote or line break.
+fn csv_field(out: &mut String, text: &str) {
+    if text.contains([',', '"', '\n', '\r']) {
+        out.push('"');
+        out.push_str(&text.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(text);
+    }
+}
+
+/// Alerts as a JSON array.
+pub fn alerts_json(alerts: &[Alert]) -> String {
+    let mut out = String::from("[");
+    for (i, alert) in alerts.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        alert_json(&mut out, alert, true);
+    }
+    out.push(']');
+    out
+}
+
+/// One alert as a JSON object.
+pub fn alert_json(out: &mut String, alert: &Alert, active: bool) {
+    let _ = write!(
+        out,
+        "{{\"id\":{},\"metric\":\"{}\",\"level\":\"{}\",\"value\":",
+        alert.id,
+        alert.metric.as_str(),
+        alert.level.as_str()
+    );
+    number(out, Some(alert.value));
+    out.push_str(",\"threshold\":");
+    number(out, Some(alert.threshold));
+    let _ = write!(
+        out,
+        ",\"since\":{},\"acknowledged\":{},\"active\":{active},\"message\":",
+        alert.since, alert.acknowledged
+    );
+    string(out, &message(alert, active));
+    out.push('}');
+}
+
+fn message(alert: &Alert, active: bool) -> String {
+    let what = match alert.metric {
+        super::AlertMetric::HitRate => format!("hit rate {:.1} %", alert.value * 100.0),
+        super::AlertMetric::Latency => format!("p95 latency {} ms", alert.value),
+        super::AlertMetric::ErrorRate => format!("error rate {:.1} %", alert.value * 100.0),
+        super::AlertMetric::InvalidationRate => {
+            format!("invalidation rate {:.1} %", alert.value * 100.0)
+        }
+        super::AlertMetric::Storage => format!("{} localStorage errors", alert.value),
+    };
+    if active {
+        what
+    } else {
+        format!("cleared: {what}")
+    }
+}
