@@ -373,7 +373,7 @@ impl Metrics {
     /// Rebuilds the string table from the strings the kept events use.
     fn compact(&mut self) {
         let old = std::mem::take(&mut self.strings);
-        let mut remap = |id: u32, strings: &mut KeyInterner| {
+        let remap = |id: u32, strings: &mut KeyInterner| {
             old.resolve(id)
                 .and_then(|s| strings.intern(s))
                 .unwrap_or(NONE)
