@@ -11,6 +11,11 @@ const cache = await createCache({
 });
 window.freshetCache = cache; // for poking at it from the console
 
+// The demo is the dev build: it carries the debug overlay (Ctrl+Shift+D panel, Ctrl+Shift+M
+// dashboard), a separate entry point that the core package never imports.
+const { installOverlay } = await import('/pkg/overlay.js');
+installOverlay(cache);
+
 const log = document.getElementById('log');
 
 /** Reads `url` through the cache and logs whether memory or the network answered. */
