@@ -26,7 +26,10 @@ button:focus-visible, select:focus-visible { outline: 2px solid #7aa2ff; outline
 .tile b { display: block; font-size: 16px; color: #fff; }
 .tile span { color: #8b9bbb; }
 table { width: 100%; border-collapse: collapse; }
-th, td { text-align: left; padding: 2px 6px; border-bottom: 1px solid #1f2940; vertical-align: top; word-break: break-all; }
+table { table-layout: fixed; }
+th, td { text-align: left; padding: 2px 6px; border-bottom: 1px solid #1f2940; vertical-align: top; overflow-wrap: anywhere; }
+td.nowrap, th.nowrap { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.tags { color: #8b9bbb; max-height: 3.2em; overflow: hidden; display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; }
 th { color: #8b9bbb; font-weight: normal; }
 .fresh { color: #7ee2a8; } .stale { color: #f5c46b; } .invalidated, .expired, .error, .critical { color: #ff8a80; } .warning { color: #f5c46b; }
 .controls { display: flex; gap: 8px; flex-wrap: wrap; align-items: center; margin: 6px 0; }
@@ -82,10 +85,12 @@ function entryRows(cache) {
   const shown = keys.slice(0, MAX_ENTRIES).map((key) => cache.inspect(key)).filter(Boolean);
   return el('div', {},
     el('table', { 'data-entries': keys.length },
-      el('tr', {}, el('th', {}, 'key'), el('th', {}, 'page type'), el('th', {}, 'state'), el('th', {}, 'age'), el('th', {}, 'tags'), el('th', {}, 'why not fresh')),
+      el('colgroup', {}, ['28%', '9%', '10%', '8%', '20%', '25%'].map((w) => el('col', { style: `width:${w}` }))),
+      el('tr', {}, el('th', {}, 'key'), el('th', { class: 'nowrap' }, 'page type'), el('th', {}, 'state'), el('th', {}, 'age'), el('th', {}, 'tags'), el('th', {}, 'why not fresh')),
       shown.map((info) => el('tr', { 'data-key': info.key },
-        el('td', {}, info.key), el('td', {}, info.pageType), el('td', { class: info.state }, info.state),
-        el('td', {}, age(info.age)), el('td', {}, info.tags.join(', ')), el('td', {}, info.reason ?? '')))),
+        el('td', {}, info.key), el('td', { class: 'nowrap' }, info.pageType), el('td', { class: `nowrap ${info.state}` }, info.state),
+        el('td', { class: 'nowrap' }, age(info.age)), el('td', { title: info.tags.join(', ') }, el('div', { class: 'tags' }, info.tags.join(', '))),
+        el('td', {}, info.reason ?? '')))),
     keys.length > MAX_ENTRIES ? el('p', { class: 'empty' }, `${keys.length - MAX_ENTRIES} more not shown`) : null);
 }
 
@@ -110,16 +115,21 @@ function groups(cache, stats, events, by) {
 
 const COLORS = { hit: '#7ee2a8', miss: '#f5c46b', set: '#7aa2ff', invalidate: '#c792ea', error: '#ff8a80', evict: '#8b9bbb' };
 
-/** Draws the per-bucket series as stacked bars. */
-function drawSeries(canvas, series) {
+/** Draws the per-bucket series as stacked bars on a time axis spanning the window. */
+function drawSeries(canvas, stats) {
+  const series = stats.series;
+  const span = stats.windowMs ?? Math.max(stats.at - stats.since, 5000);
+  const from = stats.at - span;
+  const slots = Math.max(1, Math.ceil(span / 5000));
   const ctx = canvas.getContext('2d');
   const width = (canvas.width = canvas.clientWidth * devicePixelRatio || 600);
   const height = (canvas.height = canvas.clientHeight * devicePixelRatio || 160);
   ctx.clearRect(0, 0, width, height);
   const names = Object.keys(COLORS);
   const max = Math.max(1, ...series.map((p) => names.reduce((sum, n) => sum + p[n], 0)));
-  const bar = width / Math.max(series.length, 1);
-  series.forEach((point, i) => {
+  const bar = width / slots;
+  series.forEach((point) => {
+    const i = Math.min(slots - 1, Math.max(0, Math.floor((point.at - from) / 5000)));
     let y = height;
     for (const name of names) {
       const h = (point[name] / max) * (height - 16);
@@ -225,7 +235,7 @@ export function installOverlay(cache, options = {}) {
       alerts.length === 0 ? el('p', { class: 'empty' }, 'healthy') : el('table', {}, alerts.map((a) => el('tr', { 'data-alert': a.id },
         el('td', { class: a.level }, a.level), el('td', {}, a.message), el('td', {}, a.acknowledged ? 'acknowledged'
           : el('button', { type: 'button', onclick: () => { cache.acknowledgeAlert(a.id); refresh(); } }, 'Acknowledge'))))));
-    drawSeries(seriesCanvas, stats.series);
+    drawSeries(seriesCanvas, stats);
     drawGroups(groupCanvas, groups(cache, stats, cache.events(), state.group));
   }
 

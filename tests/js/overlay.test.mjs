@@ -120,15 +120,16 @@ describe('debug overlay', () => {
       overlay.open('panel');
       const root = document.getElementById('freshet-overlay').shadowRoot;
       const button = root.querySelector('button');
-      const css = getComputedStyle(button);
-      const view = getComputedStyle(root.querySelector('[data-view=panel]'));
+      // Read now: computed styles are live and empty once the overlay is gone.
+      const background = getComputedStyle(button).backgroundColor;
+      const { color, fontSize } = getComputedStyle(root.querySelector('[data-view=panel]'));
       const leaked = Object.keys(window).filter((k) => !before.has(k));
       const pageButton = document.createElement('button');
       document.body.append(pageButton);
       const pageBackground = getComputedStyle(pageButton).backgroundColor;
       overlay.destroy();
       return {
-        color: view.color, fontSize: view.fontSize, background: css.backgroundColor, leaked, pageBackground,
+        color, fontSize, background, leaked, pageBackground,
         removed: document.getElementById('freshet-overlay') === null,
       };
     });
