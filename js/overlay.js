@@ -72,6 +72,7 @@ function hitTiles(stats) {
 function eventRows(events) {
   if (events.length === 0) return el('p', { class: 'empty' }, 'no events yet');
   return el('table', {},
+    el('colgroup', {}, ['14%', '11%', '9%', '36%', '6%', '24%'].map((w) => el('col', { style: `width:${w}` }))),
     el('tr', {}, el('th', {}, 'time'), el('th', {}, 'event'), el('th', {}, 'tier'), el('th', {}, 'key'), el('th', {}, 'ms'), el('th', {}, 'cause')),
     events.slice().reverse().map((e) => el('tr', { class: e.kind === 'error' ? 'error' : undefined },
       el('td', {}, new Date(e.at).toISOString().slice(11, 23)), el('td', {}, e.kind), el('td', {}, e.tier),
