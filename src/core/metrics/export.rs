@@ -25,11 +25,39 @@ fn string(out: &mut String, text: &str) {
 
 fn number(out: &mut String, value: Option<f64>) {
     match value {
-        Some(v) if v.is_finite() => {
-            let _ = write!(out, "{v}");
-        }
+        Some(v) if v.is_finite() => decimal(out, v, 6),
         _ => out.push_str("null"),
     }
+}
+
+/// Writes `v` rounded to `places` decimals (trailing zeros dropped), with integer arithmetic
+/// only: Rust's float formatting would add kilobytes of wasm for figures that are rates and
+/// milliseconds.
+pub fn decimal(out: &mut String, v: f64, places: u32) {
+    let scale = 10u64.pow(places);
+    // `as` saturates: huge values pin to u64::MAX, NaN to 0.
+    let scaled = (v.abs() * scale as f64).round() as u64;
+    if v < 0.0 && scaled > 0 {
+        out.push('-');
+    }
+    let _ = write!(out, "{}", scaled / scale);
+    let mut fraction = scaled % scale;
+    if fraction == 0 {
+        return;
+    }
+    let mut width = places as usize;
+    while fraction % 10 == 0 {
+        fraction /= 10;
+        width -= 1;
+    }
+    let _ = write!(out, ".{fraction:0width$}");
+}
+
+/// `v` rounded as [`decimal`] does, as a string.
+fn decimal_text(v: f64, places: u32) -> String {
+    let mut out = String::new();
+    decimal(&mut out, v, places);
+    out
 }
 
 fn tier_json(out: &mut String, name: &str, tier: &TierStats) {
@@ -199,7 +227,7 @@ impl Metrics {
             out.push('\n');
         }
         out.push_str("\nmetric,value\n");
-        let rate = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+        let rate = |v: Option<f64>| v.map_or(String::new(), |v| decimal_text(v, 6));
         let rows: Vec<(String, String)> = vec![
             (
                 "windowMs".into(),
@@ -279,14 +307,15 @@ pub fn alert_json(out: &mut String, alert: &Alert, active: bool) {
 }
 
 fn message(alert: &Alert, active: bool) -> String {
+    let percent = decimal_text(alert.value * 100.0, 1);
     let what = match alert.metric {
-        super::AlertMetric::HitRate => format!("hit rate {:.1} %", alert.value * 100.0),
-        super::AlertMetric::Latency => format!("p95 latency {} ms", alert.value),
-        super::AlertMetric::ErrorRate => format!("error rate {:.1} %", alert.value * 100.0),
-        super::AlertMetric::InvalidationRate => {
-            format!("invalidation rate {:.1} %", alert.value * 100.0)
+        super::AlertMetric::HitRate => format!("hit rate {} %", percent),
+        super::AlertMetric::Latency => format!("p95 latency {} ms", decimal_text(alert.value, 0)),
+        super::AlertMetric::ErrorRate => format!("error rate {} %", percent),
+        super::AlertMetric::InvalidationRate => format!("invalidation rate {} %", percent),
+        super::AlertMetric::Storage => {
+            format!("{} localStorage errors", decimal_text(alert.value, 0))
         }
-        super::AlertMetric::Storage => format!("{} localStorage errors", alert.value),
     };
     if active {
         what

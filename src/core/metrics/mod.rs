@@ -8,7 +8,7 @@
 //! in a cell the JS side increments and folded in here ([`Metrics::fold_memo_hits`]).
 
 mod alerts;
-mod export;
+pub mod export;
 mod stats;
 #[cfg(test)]
 mod tests;

@@ -284,3 +284,20 @@ fn clear_keeps_thresholds_and_the_memo_position() {
     let s = m.stats(T0 + 5, None);
     assert_eq!((s.hits, s.since), (2, T0 + 5));
 }
+
+#[test]
+fn decimals_round_to_places_without_float_formatting() {
+    let text = |v: f64, places| {
+        let mut out = String::new();
+        export::decimal(&mut out, v, places);
+        out
+    };
+    assert_eq!(text(9.0 / 13.0, 6), "0.692308");
+    assert_eq!(text(0.5, 6), "0.5");
+    assert_eq!(text(1.0, 6), "1");
+    assert_eq!(text(0.0, 6), "0");
+    assert_eq!(text(250.0, 0), "250");
+    assert_eq!(text(56.52, 1), "56.5");
+    assert_eq!(text(-0.25, 2), "-0.25");
+    assert_eq!(text(1e-9, 6), "0");
+}
