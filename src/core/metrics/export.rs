@@ -75,38 +75,8 @@ impl Metrics {
     pub fn stats_json(&self, stats: &Stats) -> String {
         let mut out = String::with_capacity(1024);
         out.push('{');
-        let _ = write!(out, "\"windowMs\":");
-        number(&mut out, stats.window.map(|w| w as f64));
-        let counts: [(&str, u64); 17] = [
-            ("since", stats.since),
-            ("at", stats.at),
-            ("reads", stats.reads),
-            ("hits", stats.hits),
-            ("misses", stats.misses),
-            ("staleServed", stats.stale_served),
-            ("requests", stats.requests),
-            ("sets", stats.sets),
-            ("invalidations", stats.invalidations),
-            ("errors", stats.errors),
-            ("deduplicated", stats.deduplicated),
-            ("discarded", stats.discarded),
-            ("evictions", stats.evictions),
-            ("rollbacks", stats.rollbacks),
-            ("prefetched", stats.prefetched),
-            ("prefetchUsed", stats.prefetch_used),
-            ("storageBytes", stats.storage_bytes),
-        ];
-        for (name, value) in counts {
-            let _ = write!(out, ",\"{name}\":{value}");
-        }
-        let rates = [
-            ("hitRate", stats.hit_rate),
-            ("invalidationRate", stats.invalidation_rate),
-            ("errorRate", stats.error_rate),
-            ("prefetchUseRate", stats.prefetch_use_rate),
-        ];
-        for (name, value) in rates {
-            let _ = write!(out, ",\"{name}\":");
+        for (i, (name, value)) in figures(stats).into_iter().enumerate() {
+            let _ = write!(out, "{}\"{name}\":", if i > 0 { "," } else { "" });
             number(&mut out, value);
         }
         out.push_str(",\"tiers\":{");
@@ -227,38 +197,53 @@ impl Metrics {
             out.push('\n');
         }
         out.push_str("\nmetric,value\n");
-        let rate = |v: Option<f64>| v.map_or(String::new(), |v| decimal_text(v, 6));
-        let rows: Vec<(String, String)> = vec![
-            (
-                "windowMs".into(),
-                stats.window.map_or(String::new(), |w| w.to_string()),
-            ),
-            ("reads".into(), stats.reads.to_string()),
-            ("hits".into(), stats.hits.to_string()),
-            ("misses".into(), stats.misses.to_string()),
-            ("hitRate".into(), rate(stats.hit_rate)),
-            ("memory.hitRate".into(), rate(stats.tiers[0].hit_rate)),
-            ("storage.hitRate".into(), rate(stats.tiers[1].hit_rate)),
-            ("staleServed".into(), stats.stale_served.to_string()),
-            ("requests".into(), stats.requests.to_string()),
-            ("invalidations".into(), stats.invalidations.to_string()),
-            ("invalidationRate".into(), rate(stats.invalidation_rate)),
-            ("errors".into(), stats.errors.to_string()),
-            ("errorRate".into(), rate(stats.error_rate)),
-            ("deduplicated".into(), stats.deduplicated.to_string()),
-            ("discarded".into(), stats.discarded.to_string()),
-            ("evictions".into(), stats.evictions.to_string()),
-            ("prefetchUseRate".into(), rate(stats.prefetch_use_rate)),
-            ("latency.p50".into(), rate(stats.latency.p50)),
-            ("latency.p95".into(), rate(stats.latency.p95)),
-            ("latency.p99".into(), rate(stats.latency.p99)),
-            ("storageBytes".into(), stats.storage_bytes.to_string()),
+        let l = &stats.latency;
+        let nested = [
+            ("memory.hitRate", stats.tiers[0].hit_rate),
+            ("storage.hitRate", stats.tiers[1].hit_rate),
+            ("latency.p50", l.p50),
+            ("latency.p95", l.p95),
+            ("latency.p99", l.p99),
         ];
-        for (name, value) in rows {
-            let _ = writeln!(out, "{name},{value}");
+        for (name, value) in figures(stats).into_iter().chain(nested) {
+            out.push_str(name);
+            out.push(',');
+            if let Some(value) = value {
+                decimal(&mut out, value, 6);
+            }
+            out.push('\n');
         }
         out
     }
+}
+
+/// The flat figures of `stats`, in export order (counts are exact as f64 up to 2^53).
+fn figures(stats: &Stats) -> [(&'static str, Option<f64>); 22] {
+    let n = |v: u64| Some(v as f64);
+    [
+        ("windowMs", stats.window.map(|w| w as f64)),
+        ("since", n(stats.since)),
+        ("at", n(stats.at)),
+        ("reads", n(stats.reads)),
+        ("hits", n(stats.hits)),
+        ("misses", n(stats.misses)),
+        ("hitRate", stats.hit_rate),
+        ("staleServed", n(stats.stale_served)),
+        ("requests", n(stats.requests)),
+        ("sets", n(stats.sets)),
+        ("invalidations", n(stats.invalidations)),
+        ("invalidationRate", stats.invalidation_rate),
+        ("errors", n(stats.errors)),
+        ("errorRate", stats.error_rate),
+        ("deduplicated", n(stats.deduplicated)),
+        ("discarded", n(stats.discarded)),
+        ("evictions", n(stats.evictions)),
+        ("rollbacks", n(stats.rollbacks)),
+        ("prefetched", n(stats.prefetched)),
+        ("prefetchUsed", n(stats.prefetch_used)),
+        ("prefetchUseRate", stats.prefetch_use_rate),
+        ("storageBytes", n(stats.storage_bytes)),
+    ]
 }
 
 /// A CSV field, quoted when it holds a comma, quote or line break.
