@@ -97,6 +97,28 @@ fn ratio(part: u64, whole: u64) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
 }
 
+/// Sorts at most a ring's worth of durations. A few lines of Shell sort instead of
+/// `sort_unstable`, whose instantiation for `u32` would add kilobytes to the wasm.
+fn shell_sort(values: &mut [u32]) {
+    let mut gap = values.len() / 2;
+    while gap > 0 {
+        for i in gap..values.len() {
+            let mut j = i;
+            while j >= gap {
+                let (Some(&a), Some(&b)) = (values.get(j - gap), values.get(j)) else {
+                    break;
+                };
+                if a <= b {
+                    break;
+                }
+                values.swap(j - gap, j);
+                j -= gap;
+            }
+        }
+        gap /= 2;
+    }
+}
+
 /// The nearest-rank percentile `p` (0–100) of sorted `values`.
 pub fn percentile(sorted: &[u32], p: f64) -> Option<f64> {
     if sorted.is_empty() {
@@ -139,7 +161,7 @@ impl Metrics {
             .filter(|e| matches!(e.kind, Kind::Set | Kind::Discard | Kind::Error))
             .map(|e| e.duration)
             .collect();
-        durations.sort_unstable();
+        shell_sort(&mut durations);
         Stats {
             window,
             since: self.since,

@@ -93,7 +93,16 @@ fn windows_count_whole_buckets_and_memo_hits_fold_in() {
 }
 
 #[test]
-fn percentiles_are_nearest_rank() {
+fn percentiles_are_nearest_rank_over_sorted_durations() {
+    let mut m = Metrics::new(T0);
+    for d in [30u64, 10, 50, 20, 40, 70, 60, 90, 80, 100] {
+        m.record(T0, Record::new(Kind::Set, Tier::Network, "/a").took(d));
+    }
+    let l = m.stats(T0, None).latency;
+    assert_eq!(
+        (l.p50, l.p95, l.p99),
+        (Some(50.0), Some(100.0), Some(100.0))
+    );
     let values: Vec<u32> = (1..=100).collect();
     assert_eq!(percentile(&values, 50.0), Some(50.0));
     assert_eq!(percentile(&values, 95.0), Some(95.0));

@@ -89,6 +89,9 @@ impl Default for Recorder {
 
 impl Recorder {
     /// Records one event now (nothing when metrics are off).
+    // Out of line: called from many places (async state machines among them), inlined it
+    // would be copied into each.
+    #[inline(never)]
     pub fn record(&self, record: Record<'_>) {
         if !self.enabled.get() || self.paused.get() {
             return;
@@ -101,6 +104,7 @@ impl Recorder {
     }
 
     /// Records one invalidation event per target, with its source.
+    #[inline(never)]
     pub fn invalidated(
         &self,
         targets: &[Target],
@@ -125,6 +129,7 @@ impl Recorder {
     }
 
     /// Records entries that left memory.
+    #[inline(never)]
     pub fn removed<V>(&self, removed: &[Removed<V>]) {
         for (key, _, cause) in removed {
             let cause = match cause {
@@ -138,6 +143,7 @@ impl Recorder {
     }
 
     /// Records the rollback of each layer of a failed mutation.
+    #[inline(never)]
     pub fn rolled_back<L>(&self, layers: &[(String, L)]) {
         for (key, _) in layers {
             self.record(Record::new(Kind::Rollback, Tier::Memory, key).cause(Cause::Mutation));
@@ -290,6 +296,7 @@ impl Runtime {
     }
 
     /// Records the end of a request: its kind, cause, and how long since it started.
+    #[inline(never)]
     pub(super) fn record_fetch(&self, ticket: &Ticket, kind: Kind, cause: Cause) {
         let took = now().saturating_sub(ticket.started_at());
         let record = Record::new(kind, Tier::Network, ticket.key());
@@ -297,6 +304,7 @@ impl Runtime {
     }
 
     /// Records a response stored or discarded.
+    #[inline(never)]
     pub(super) fn record_completion(&self, ticket: &Ticket, completion: &Completion) {
         match completion {
             Completion::Stored { .. } => self.record_fetch(ticket, Kind::Set, Cause::None),
@@ -310,6 +318,7 @@ impl Runtime {
     }
 
     /// A memory miss that the storage tier (when there is one) could not answer either.
+    #[inline(never)]
     pub(super) fn record_storage_miss(&self, key: &str) {
         let persistent = self.store.try_borrow().is_ok_and(|t| t.storage().is_some());
         if persistent {
