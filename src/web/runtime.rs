@@ -394,6 +394,7 @@ impl Runtime {
         self.with_cache(|c| c.set(&key, value.clone(), page_type, tags, size, now()))?;
         self.metrics
             .record(Record::new(Kind::Set, Tier::Memory, &key).cause(Cause::Api));
+        self.record_evictions();
         // Pending layers stay on top of the new confirmed value.
         self.rebase_layers(&key);
         self.notify(&key, &self.current_value(&key));

@@ -10,7 +10,8 @@
 mod alerts;
 pub mod export;
 mod stats;
-#[cfg(test)]
+// Native only: they parse exports back with serde_json, a native-only dev-dependency.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
 
 use std::collections::VecDeque;

@@ -310,3 +310,25 @@ fn decimals_round_to_places_without_float_formatting() {
     assert_eq!(text(-0.25, 2), "-0.25");
     assert_eq!(text(1e-9, 6), "0");
 }
+
+#[test]
+fn the_core_keeps_the_keys_its_bounds_evict_for_metrics() {
+    use crate::core::cache::{Cache, CacheConfig};
+    let mut config = CacheConfig::default();
+    config.limits.max_entries = 4;
+    let mut cache: Cache<u32> = Cache::new(config);
+    for i in 0..5u32 {
+        cache.set(
+            &format!("/k{i}"),
+            i,
+            None,
+            Vec::new(),
+            10,
+            T0 + u64::from(i),
+        );
+    }
+    let evicted = cache.take_evicted();
+    assert!(evicted.iter().any(|k| &**k == "/k0"), "{evicted:?}");
+    assert!(!evicted.iter().any(|k| &**k == "/k4"));
+    assert!(cache.take_evicted().is_empty());
+}

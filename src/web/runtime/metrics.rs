@@ -61,9 +61,10 @@ pub struct Recorder {
     /// Set while the JS side re-reads a value it already counted (see `peek_id_quietly`).
     paused: Cell<bool>,
     log: RefCell<Metrics>,
-    /// Incremented by the JS side for every read its memo answers (see `js/index.js`). Boxed
-    /// so that its address, which JS holds, never moves.
-    memo_hits: Box<AtomicU32>,
+    /// Incremented by the JS side for every read its memo answers (see `js/index.js`). Leaked
+    /// on purpose (4 bytes per cache): JS holds a view of its address, and may still increment
+    /// it after `free()` dropped the runtime, which must never write into reused memory.
+    memo_hits: &'static AtomicU32,
     window: Cell<Millis>,
     on_alert: RefCell<Option<Function>>,
     report: RefCell<Option<(String, Millis)>>,
@@ -77,7 +78,7 @@ impl Default for Recorder {
             enabled: Cell::new(true),
             paused: Cell::new(false),
             log: RefCell::new(Metrics::new(now())),
-            memo_hits: Box::default(),
+            memo_hits: Box::leak(Box::default()),
             window: Cell::new(MetricsConfig::default().window),
             on_alert: RefCell::default(),
             report: RefCell::default(),
@@ -136,7 +137,8 @@ impl Recorder {
                 RemovalCause::Expired => Cause::Expired,
                 RemovalCause::Idle => Cause::Idle,
                 RemovalCause::Size => Cause::Size,
-                _ => Cause::None,
+                // Replaced or wiped on purpose: not an eviction.
+                RemovalCause::Replaced | RemovalCause::Explicit => continue,
             };
             self.record(Record::new(Kind::Evict, Tier::Memory, key).cause(cause));
         }
@@ -307,13 +309,28 @@ impl Runtime {
     #[inline(never)]
     pub(super) fn record_completion(&self, ticket: &Ticket, completion: &Completion) {
         match completion {
-            Completion::Stored { .. } => self.record_fetch(ticket, Kind::Set, Cause::None),
+            Completion::Stored { .. } => {
+                self.record_fetch(ticket, Kind::Set, Cause::None);
+                self.record_evictions();
+            }
             Completion::Discarded(DiscardReason::Superseded) => {
                 self.record_fetch(ticket, Kind::Discard, Cause::Superseded)
             }
             Completion::Discarded(DiscardReason::InvalidatedInFlight) => {
                 self.record_fetch(ticket, Kind::Discard, Cause::InvalidatedInFlight)
             }
+        }
+    }
+
+    /// Records the entries the memory bounds evicted to make room (the core keeps their keys).
+    #[inline(never)]
+    pub(super) fn record_evictions(&self) {
+        let evicted = self
+            .with_cache_read(|c| c.take_evicted())
+            .unwrap_or_default();
+        for key in evicted {
+            self.metrics
+                .record(Record::new(Kind::Evict, Tier::Memory, &key).cause(Cause::Size));
         }
     }
 
