@@ -4,6 +4,9 @@ import { FreshetCache } from './freshet_wasm.js';
 export type {
   CacheOptions, EntryInfo, GetOptions, InvalidateSpec, MutateOptions, PageTypeOptions, RouteRule, SetOptions, StorageInfo,
 } from './freshet_wasm.js';
+export type {
+  CacheStats, HealthAlert, MetricsEvent, MetricsEventKind, MetricsOptions, MetricsTier, TierStats,
+} from './freshet_wasm.js';
 
 /** The shape of `fetch`. */
 export type FetchLike = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;

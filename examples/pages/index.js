@@ -20,6 +20,11 @@ const cache = await createCache({
 });
 window.freshetCache = cache; // for poking at it from the console (and for the e2e tests)
 
+// The demo is the dev build: it carries the debug overlay (Ctrl+Shift+D panel, Ctrl+Shift+M
+// dashboard), a separate entry point that the core package never imports.
+const { installOverlay } = await import('/pkg/overlay.js');
+installOverlay(cache);
+
 /** Writes go through this `fetch`: the response's invalidation headers reach every tier and tab. */
 const fetchThrough = wrapFetch(cache);
 
@@ -72,7 +77,9 @@ function context(params) {
 
 /** Reads `url` through the cache and logs whether the cache or the network answered. */
 async function read(url) {
-  const cached = cache.peek(url) !== undefined;
+  // inspect, not peek: it does not count as a read in the metrics the overlay shows.
+  const state = cache.inspect(url)?.state;
+  const cached = state === 'fresh' || state === 'stale';
   const started = performance.now();
   try {
     const value = await cache.get(url);

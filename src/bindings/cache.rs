@@ -18,7 +18,7 @@ use super::options::{
 /// A cache: memory tier, read-through `fetch`, subscriptions.
 #[wasm_bindgen]
 pub struct FreshetCache {
-    runtime: Rc<Runtime>,
+    pub(super) runtime: Rc<Runtime>,
 }
 
 #[wasm_bindgen]
@@ -29,6 +29,7 @@ impl FreshetCache {
         #[wasm_bindgen(unchecked_optional_param_type = "CacheOptions")] options: JsValue,
     ) -> Result<FreshetCache, JsValue> {
         let runtime = Runtime::start(runtime_config(&options)?)?;
+        runtime.configure_metrics(super::metrics::metrics_config(&options)?);
         Ok(FreshetCache { runtime })
     }
 

@@ -15,7 +15,7 @@ use crate::web::runtime::{
 };
 
 /// A field of an options object; `undefined` when the object is not one.
-fn field(object: &JsValue, name: &str) -> JsValue {
+pub(super) fn field(object: &JsValue, name: &str) -> JsValue {
     if !object.is_object() {
         return JsValue::UNDEFINED;
     }
@@ -46,11 +46,11 @@ fn property(name: &str) -> JsValue {
     })
 }
 
-fn bad(name: &str, expected: &str) -> Error {
+pub(super) fn bad(name: &str, expected: &str) -> Error {
     Error::InvalidOptions(format!("{name} must be {expected}"))
 }
 
-fn millis(object: &JsValue, name: &str) -> Result<Option<Millis>> {
+pub(super) fn millis(object: &JsValue, name: &str) -> Result<Option<Millis>> {
     let value = field(object, name);
     if value.is_undefined() || value.is_null() {
         return Ok(None);
@@ -66,7 +66,7 @@ fn count(object: &JsValue, name: &str) -> Result<Option<usize>> {
     Ok(millis(object, name)?.map(|n| usize::try_from(n).unwrap_or(usize::MAX)))
 }
 
-fn flag(object: &JsValue, name: &str, default: bool) -> Result<bool> {
+pub(super) fn flag(object: &JsValue, name: &str, default: bool) -> Result<bool> {
     let value = field(object, name);
     if value.is_undefined() {
         return Ok(default);
@@ -74,7 +74,7 @@ fn flag(object: &JsValue, name: &str, default: bool) -> Result<bool> {
     value.as_bool().ok_or_else(|| bad(name, "a boolean"))
 }
 
-fn text(object: &JsValue, name: &str) -> Result<Option<String>> {
+pub(super) fn text(object: &JsValue, name: &str) -> Result<Option<String>> {
     let value = field(object, name);
     if value.is_undefined() || value.is_null() {
         return Ok(None);

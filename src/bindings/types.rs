@@ -68,6 +68,8 @@ export interface CacheOptions {
   storageBudget?: number;
   /** Most bytes of one record; larger values stay in memory only. Default 256 KiB. */
   entryBudget?: number;
+  /** Events, stats and health alerts; `false` turns recording off. Default on. */
+  metrics?: boolean | MetricsOptions;
 }
 
 /** What `invalidate` names besides a single URL. */

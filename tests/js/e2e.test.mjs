@@ -203,4 +203,23 @@ describe('reference app scenarios', () => {
     await reload(ctx.page, hash);
     assert.equal(await ctx.page.locator('#scene-text').inputValue(), 'Saved while an old read was on its way.');
   });
+
+  it('10. in the dev build, Ctrl+Shift+D opens the overlay and it lists the entries the page has read', async () => {
+    await open(ctx, '#/studio/s1');
+    await go(ctx.page, '#/read/s2');
+    await go(ctx.page, '#/community/p1');
+    const panel = ctx.page.locator('#freshet-overlay [data-view=panel]');
+    assert.equal(await panel.isVisible(), false);
+    await ctx.page.keyboard.press('Control+Shift+D');
+    await panel.waitFor({ state: 'visible' });
+    const read = ['/studio/api/stories/s1', '/novels/api/stories/s2', '/community/api/posts/p1'];
+    for (const key of read) {
+      const row = panel.locator(`tr[data-key="${key}"]`);
+      assert.equal(await row.count(), 1, `${key} is listed`);
+    }
+    const listed = await panel.locator('tr[data-key]').evaluateAll((rows) => rows.map((r) => r.dataset.key));
+    assert.deepEqual(listed.sort(), (await ctx.page.evaluate(() => window.freshetCache.keys())).sort(), 'exactly the cache\'s entries');
+    await ctx.page.keyboard.press('Control+Shift+D');
+    await panel.waitFor({ state: 'hidden' });
+  });
 });

@@ -227,6 +227,8 @@ impl Runtime {
         if plan.targets.is_empty() {
             return;
         }
+        self.metrics
+            .invalidated(&plan.targets, &source, |t| self.target_name(t));
         let fence = Fence {
             targets: plan.targets,
             not_after: plan.not_after,
@@ -241,6 +243,8 @@ impl Runtime {
     /// Invalidates what the app names (already resolved to targets); observed entries are
     /// refetched now.
     pub fn invalidate_targets(self: &Rc<Self>, targets: Vec<Target>) -> Result<()> {
+        self.metrics
+            .invalidated(&targets, &InvalidationSource::Api, |t| self.target_name(t));
         let fence = Fence {
             targets,
             not_after: None,
