@@ -12,6 +12,7 @@ pub mod key;
 pub mod memory;
 pub mod optimistic;
 pub mod page_type;
+pub mod prefetch;
 pub mod protocol;
 pub mod response;
 pub mod routes;
