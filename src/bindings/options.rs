@@ -15,7 +15,7 @@ use crate::web::runtime::{
 };
 
 /// A field of an options object; `undefined` when the object is not one.
-fn field(object: &JsValue, name: &str) -> JsValue {
+pub(super) fn field(object: &JsValue, name: &str) -> JsValue {
     if !object.is_object() {
         return JsValue::UNDEFINED;
     }
@@ -46,11 +46,11 @@ fn property(name: &str) -> JsValue {
     })
 }
 
-fn bad(name: &str, expected: &str) -> Error {
+pub(super) fn bad(name: &str, expected: &str) -> Error {
     Error::InvalidOptions(format!("{name} must be {expected}"))
 }
 
-fn millis(object: &JsValue, name: &str) -> Result<Option<Millis>> {
+pub(super) fn millis(object: &JsValue, name: &str) -> Result<Option<Millis>> {
     let value = field(object, name);
     if value.is_undefined() || value.is_null() {
         return Ok(None);
@@ -62,7 +62,7 @@ fn millis(object: &JsValue, name: &str) -> Result<Option<Millis>> {
     }
 }
 
-fn count(object: &JsValue, name: &str) -> Result<Option<usize>> {
+pub(super) fn count(object: &JsValue, name: &str) -> Result<Option<usize>> {
     Ok(millis(object, name)?.map(|n| usize::try_from(n).unwrap_or(usize::MAX)))
 }
 
@@ -74,7 +74,7 @@ fn flag(object: &JsValue, name: &str, default: bool) -> Result<bool> {
     value.as_bool().ok_or_else(|| bad(name, "a boolean"))
 }
 
-fn text(object: &JsValue, name: &str) -> Result<Option<String>> {
+pub(super) fn text(object: &JsValue, name: &str) -> Result<Option<String>> {
     let value = field(object, name);
     if value.is_undefined() || value.is_null() {
         return Ok(None);
@@ -85,7 +85,7 @@ fn text(object: &JsValue, name: &str) -> Result<Option<String>> {
         .ok_or_else(|| bad(name, "a string"))
 }
 
-fn strings(object: &JsValue, name: &str) -> Result<Vec<String>> {
+pub(super) fn strings(object: &JsValue, name: &str) -> Result<Vec<String>> {
     let value = field(object, name);
     if value.is_undefined() || value.is_null() {
         return Ok(Vec::new());
@@ -115,6 +115,7 @@ pub fn runtime_config(options: &JsValue) -> Result<RuntimeConfig> {
         revalidate_on_reconnect: flag(options, "revalidateOnReconnect", true)?,
         invalidation: invalidation_config(options)?,
         storage: storage_config(options)?,
+        route_keys: None,
     };
     let cache = &mut config.cache;
     configure_page_types(&mut cache.page_types, &field(options, "pageTypes"))?;
@@ -157,6 +158,7 @@ pub fn runtime_config(options: &JsValue) -> Result<RuntimeConfig> {
                 .map_err(|_| bad("fetch", "a function"))?,
         );
     }
+    super::prefetch::configure(&field(options, "prefetch"), &mut config)?;
     config.origin = match text(options, "origin")? {
         Some(origin) => origin,
         None => web_sys::window()

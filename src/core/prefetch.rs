@@ -255,12 +255,12 @@ impl Governor {
         self.active.values().filter(|a| a.owner == owner).count() < limit
     }
 
-    /// Records the end of the prefetch of `key` (`stored`: its response was stored); frees its
+    /// Records the end of the prefetch of `key` (`completed`: it ended with data); frees its
     /// slot. Returns its owner, or `None` if it was not an open prefetch.
-    pub fn finish(&mut self, key: &str, stored: bool) -> Option<Owner> {
+    pub fn finish(&mut self, key: &str, completed: bool) -> Option<Owner> {
         let active = self.active.remove(key)?;
-        if stored {
-            self.stats.stored += 1;
+        if completed {
+            self.stats.completed += 1;
         } else {
             self.stats.failed += 1;
         }

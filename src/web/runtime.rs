@@ -40,6 +40,8 @@ pub use apply::InvalidationConfig;
 mod mutate;
 pub use mutate::{Mutation, Populate, Rollback};
 mod persist;
+mod prefetch;
+pub use prefetch::State as PrefetchState;
 
 pub use persist::StorageInfo;
 
@@ -77,6 +79,8 @@ pub struct RuntimeConfig {
     pub invalidation: InvalidationConfig,
     /// The localStorage tier's settings; `None` keeps everything in memory.
     pub storage: Option<TierConfig>,
+    /// `prefetch.routeKeys(route)`: the data keys of a route, for the predictor.
+    pub route_keys: Option<Function>,
 }
 
 type Listeners = HashMap<String, Vec<(u32, Function)>>;
@@ -108,6 +112,8 @@ pub struct Runtime {
     layered: Cell<usize>,
     /// The last mutation of each serial scope.
     scopes: RefCell<HashMap<String, Promise>>,
+    /// Prefetch triggers, waiting promises and the predictor (see `prefetch`).
+    prefetch: prefetch::State,
 }
 
 impl Runtime {
@@ -140,6 +146,7 @@ impl Runtime {
             overlays: RefCell::default(),
             layered: Cell::new(0),
             scopes: RefCell::default(),
+            prefetch: prefetch::State::new(config.route_keys),
         });
         rt.listen(config.revalidate_on_focus, config.revalidate_on_reconnect);
         rt.open_broadcast();
@@ -480,6 +487,7 @@ impl Runtime {
         memo::bump();
         self.scopes.borrow_mut().clear();
         self.pending.borrow_mut().clear();
+        self.reset_prefetch(false);
         Ok(())
     }
 
@@ -490,6 +498,7 @@ impl Runtime {
         self.gc_timer.borrow_mut().take();
         self.broadcast.borrow_mut().take();
         self.subscribers.borrow_mut().clear();
+        self.reset_prefetch(true);
         // Persisted data outlives the cache object; only pending writes are saved.
         self.flush_storage();
         self.clear_memory()

@@ -134,7 +134,7 @@ mod tests {
         assert!(!c.inspect("/a").unwrap().prefetched);
         assert_eq!(c.prefetch().stats().used, 1);
         assert_eq!(c.prefetch().stats().issued, 1);
-        assert_eq!(c.prefetch().stats().stored, 1);
+        assert_eq!(c.prefetch().stats().completed, 1);
     }
 
     #[test]

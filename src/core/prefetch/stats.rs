@@ -65,8 +65,8 @@ pub struct PrefetchStats {
     pub issued: u64,
     /// Prefetched entries the app then read (or joined while in flight): the data was used.
     pub used: u64,
-    /// Prefetch requests whose response was stored.
-    pub stored: u64,
+    /// Prefetch requests that ended with data (stored, or confirmed unchanged).
+    pub completed: u64,
     /// Prefetch requests that failed (network, status, decode); never thrown into the page.
     pub failed: u64,
     skipped: [u64; 7],

@@ -45,7 +45,7 @@ fn at_most_concurrency_requests_are_open() {
     }
     assert_eq!(started, 50);
     assert_eq!(g.stats().issued, 50);
-    assert_eq!(g.stats().stored, 50);
+    assert_eq!(g.stats().completed, 50);
 }
 
 #[test]
