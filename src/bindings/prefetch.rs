@@ -156,7 +156,7 @@ impl FreshetCache {
     /// skipped or cancelled; `cancel()` drops the keys not yet started.
     #[wasm_bindgen(
         js_name = prefetchBatch,
-        unchecked_return_type = "{ done: Promise<void>; cancel: () => void }"
+        unchecked_return_type = "PrefetchBatch"
     )]
     pub fn prefetch_batch(
         &self,
@@ -247,3 +247,83 @@ impl FreshetCache {
         info.into()
     }
 }
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+/** Options of prefetching (`prefetch` in `createCache` options). */
+export interface PrefetchOptions {
+  /** Most prefetch requests open at once. Default 2. */
+  concurrency?: number;
+  /** Most prefetch requests started in any minute. Default 30. */
+  perMinute?: number;
+  /** How long the pointer rests on an element before its data is prefetched, in ms. Default 100. */
+  hoverDelay?: number;
+  /** How many predicted next routes are prefetched at idle. Default 2. */
+  predictions?: number;
+  /** The data keys a route needs; without it the predictor learns but prefetches nothing. */
+  routeKeys?: (route: string) => string | string[];
+}
+
+// Declaration merging: adds `prefetch` to the options declared in types.rs.
+export interface CacheOptions {
+  /** Prefetch concurrency, budget, hover delay and the predictor's route keys. */
+  prefetch?: PrefetchOptions;
+}
+
+/** Options of `prefetchLinks`. */
+export interface PrefetchLinksOptions {
+  /** Which links to wire. Default `a[data-prefetch]`. */
+  selector?: string;
+  /** The data keys a link needs, from its (absolute) `href` and the element. */
+  keys: (href: string, element: Element) => string | string[];
+  /** Prefetch on hover (default) or when the link comes into view. */
+  trigger?: "hover" | "visible";
+  /** Hover delay in ms. Default: the cache's `prefetch.hoverDelay`. */
+  delay?: number;
+  /** For `visible`: margin around the viewport, e.g. `"200px"`. */
+  rootMargin?: string;
+}
+
+/** What `prefetchStats()` counts since the cache was created. */
+export interface PrefetchStats {
+  /** Prefetch requests started. */
+  issued: number;
+  /** Prefetched entries the app then read (or joined while in flight). */
+  used: number;
+  /** Prefetch requests that ended with data. */
+  completed: number;
+  /** Prefetch requests that failed (never thrown into the page). */
+  failed: number;
+  /** Keys waiting for a free slot now. */
+  queued: number;
+  /** Prefetch requests open now. */
+  open: number;
+  /** Hover, visible, idle and link triggers registered now. */
+  triggers: number;
+  /** Prefetches not made, by reason. */
+  skipped: {
+    /** The entry was fresh, or had just arrived. */
+    fresh: number;
+    /** A request for it was in flight or queued. */
+    inFlight: number;
+    /** `navigator.connection.saveData` was on. */
+    saveData: number;
+    /** The connection was 2g or slower. */
+    slowConnection: number;
+    /** The per-minute budget was spent. */
+    budget: number;
+    /** Cancelled, or the cache cleared, before it started. */
+    cancelled: number;
+    /** Not a valid URL, or the app's key function threw. */
+    invalid: number;
+  };
+}
+
+/** What `prefetchBatch` returns. */
+export interface PrefetchBatch {
+  /** Resolves (never rejects) once every key was prefetched, failed, skipped or cancelled. */
+  done: Promise<void>;
+  /** Drops the keys not yet started; those open run to their end. */
+  cancel(): void;
+}
+"#;

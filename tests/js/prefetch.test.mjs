@@ -345,7 +345,9 @@ describe('prefetch', () => {
     // The probe still holds the detached element.
     assert.deepEqual(await listenersOn(ctx, '#does-not-exist'), []);
     assert.equal((await stats(ctx.page)).triggers, 0);
-    // Calling the cancel function again is harmless.
+    // Calling the cancel function again is harmless; destroy removes whatever is left.
     await ctx.page.evaluate(() => stop());
+    await ctx.page.evaluate((url) => { cache.prefetchOnHover(document.querySelector('#link'), url); cache.destroy(); }, SCENE);
+    assert.deepEqual(await listenersOn(ctx, '#link'), []);
   });
 });
