@@ -29,6 +29,8 @@ impl FreshetCache {
         #[wasm_bindgen(unchecked_optional_param_type = "CacheOptions")] options: JsValue,
     ) -> Result<FreshetCache, JsValue> {
         let runtime = Runtime::start(runtime_config(&options)?)?;
+        let prefetch = super::options::field(&options, "prefetch");
+        runtime.set_route_keys(super::prefetch::route_keys(&prefetch)?);
         Ok(FreshetCache { runtime })
     }
 

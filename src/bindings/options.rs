@@ -115,7 +115,6 @@ pub fn runtime_config(options: &JsValue) -> Result<RuntimeConfig> {
         revalidate_on_reconnect: flag(options, "revalidateOnReconnect", true)?,
         invalidation: invalidation_config(options)?,
         storage: storage_config(options)?,
-        route_keys: None,
     };
     let cache = &mut config.cache;
     configure_page_types(&mut cache.page_types, &field(options, "pageTypes"))?;

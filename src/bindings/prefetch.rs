@@ -14,7 +14,8 @@ use crate::error::Result;
 use crate::web::prefetch::{self, LinkTrigger, Links};
 use crate::web::runtime::{Runtime, RuntimeConfig};
 
-/// Reads `prefetch: { concurrency, perMinute, hoverDelay, predictions, routeKeys }`.
+/// Reads `prefetch: { concurrency, perMinute, hoverDelay, predictions }` (and checks
+/// `routeKeys`, which [`route_keys`] reads).
 pub fn configure(options: &JsValue, config: &mut RuntimeConfig) -> Result<()> {
     if options.is_undefined() || options.is_null() {
         return Ok(());
@@ -38,15 +39,20 @@ pub fn configure(options: &JsValue, config: &mut RuntimeConfig) -> Result<()> {
     if let Some(n) = count(options, "predictions")? {
         prefetch.predictions = n;
     }
-    let route_keys = field(options, "routeKeys");
-    if !route_keys.is_undefined() {
-        config.route_keys = Some(
-            route_keys
-                .dyn_into::<Function>()
-                .map_err(|_| bad("prefetch.routeKeys", "a function (route) => string[]"))?,
-        );
-    }
+    route_keys(options)?;
     Ok(())
+}
+
+/// `prefetch.routeKeys` of the prefetch options, if given.
+pub fn route_keys(prefetch: &JsValue) -> Result<Option<Function>> {
+    let route_keys = field(prefetch, "routeKeys");
+    if route_keys.is_undefined() {
+        return Ok(None);
+    }
+    route_keys
+        .dyn_into::<Function>()
+        .map(Some)
+        .map_err(|_| bad("prefetch.routeKeys", "a function (route) => string[]"))
 }
 
 /// One URL or an array of URLs.

@@ -79,8 +79,6 @@ pub struct RuntimeConfig {
     pub invalidation: InvalidationConfig,
     /// The localStorage tier's settings; `None` keeps everything in memory.
     pub storage: Option<TierConfig>,
-    /// `prefetch.routeKeys(route)`: the data keys of a route, for the predictor.
-    pub route_keys: Option<Function>,
 }
 
 type Listeners = HashMap<String, Vec<(u32, Function)>>;
@@ -146,7 +144,7 @@ impl Runtime {
             overlays: RefCell::default(),
             layered: Cell::new(0),
             scopes: RefCell::default(),
-            prefetch: prefetch::State::new(config.route_keys),
+            prefetch: prefetch::State::default(),
         });
         rt.listen(config.revalidate_on_focus, config.revalidate_on_reconnect);
         rt.open_broadcast();

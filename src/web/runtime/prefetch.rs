@@ -28,23 +28,18 @@ pub struct State {
     waiters: RefCell<HashMap<Owner, Function>>,
     predictor: RefCell<Predictor>,
     /// The app's `prefetch.routeKeys(route)`: the data keys a route needs.
-    route_keys: Option<Function>,
+    route_keys: RefCell<Option<Function>>,
     predict_at_idle: RefCell<Option<Idle>>,
     /// Watches the document for removed elements while element triggers exist.
     removals: RefCell<Option<Mutations>>,
 }
 
-impl State {
-    /// A state with the app's `routeKeys` function, if any.
-    pub fn new(route_keys: Option<Function>) -> Self {
-        State {
-            route_keys,
-            ..State::default()
-        }
-    }
-}
-
 impl Runtime {
+    /// Sets the app's `prefetch.routeKeys(route)`, which the predictor needs to prefetch.
+    pub fn set_route_keys(&self, route_keys: Option<Function>) {
+        *self.prefetch.route_keys.borrow_mut() = route_keys;
+    }
+
     /// A new owner id for a trigger, a batch or a preload.
     pub fn new_prefetch_owner(&self) -> Owner {
         let id = self.prefetch.next_owner.get().wrapping_add(1).max(1);
@@ -226,7 +221,7 @@ impl Runtime {
     /// data of the likeliest next routes (by `prefetch.routeKeys`) is prefetched.
     pub fn record_navigation(self: &Rc<Self>, route: &str) {
         self.prefetch.predictor.borrow_mut().record(route);
-        if self.prefetch.route_keys.is_none() || self.destroyed.get() {
+        if self.prefetch.route_keys.borrow().is_none() || self.destroyed.get() {
             return;
         }
         let weak = Rc::downgrade(self);
@@ -241,7 +236,8 @@ impl Runtime {
     }
 
     fn prefetch_predicted(self: &Rc<Self>) {
-        let Some(route_keys) = &self.prefetch.route_keys else {
+        // Cloned: the app's function is called with no borrow held.
+        let Some(route_keys) = self.prefetch.route_keys.borrow().clone() else {
             return;
         };
         let count = self
@@ -258,7 +254,7 @@ impl Runtime {
             .collect();
         let mut urls = Vec::new();
         for route in routes {
-            match crate::web::prefetch::call_keys(route_keys, &[JsValue::from_str(&route)]) {
+            match crate::web::prefetch::call_keys(&route_keys, &[JsValue::from_str(&route)]) {
                 Some(keys) => urls.extend(keys),
                 None => {
                     let _ = self.with_cache_read(|c| c.prefetch_mut().skip(SkipReason::Invalid));
