@@ -1,4 +1,5 @@
 import type { CacheOptions, EntryInfo, GetOptions, InvalidateSpec, MutateOptions, SetOptions, StorageInfo } from './freshet_wasm.js';
+import type { PrefetchBatch, PrefetchLinksOptions, PrefetchStats } from './freshet_wasm.js';
 import { FreshetCache } from './freshet_wasm.js';
 
 export type {
@@ -7,6 +8,7 @@ export type {
 export type {
   CacheStats, HealthAlert, MetricsEvent, MetricsEventKind, MetricsOptions, MetricsTier, TierStats,
 } from './freshet_wasm.js';
+export type { PrefetchBatch, PrefetchLinksOptions, PrefetchOptions, PrefetchStats } from './freshet_wasm.js';
 
 /** The shape of `fetch`. */
 export type FetchLike = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
@@ -52,6 +54,22 @@ export declare class Cache extends FreshetCache {
   storageInfo(): StorageInfo;
   /** Stops listeners and timers; later reads reject. */
   destroy(): void;
+  /** Prefetches `key` (skipped if fresh or in flight); resolves, never rejects, once done or skipped. */
+  preload(key: string | string[]): Promise<void>;
+  /** Prefetches `key` after the pointer rests on `element` for `delay` ms, or at once on touchstart. Returns the cancel function. */
+  prefetchOnHover(element: Element, key: string | string[], options?: { delay?: number }): () => void;
+  /** Prefetches `key` once `element` comes into view. Returns the cancel function. */
+  prefetchOnVisible(element: Element, key: string | string[], options?: { rootMargin?: string }): () => void;
+  /** Prefetches `keys` when the browser is idle (`requestIdleCallback`, or a timer where missing). Returns the cancel function. */
+  prefetchOnIdle(keys: string | string[], options?: { timeout?: number }): () => void;
+  /** Prefetches `keys`, at most `concurrency` at once; `done` resolves when all are done, `cancel()` drops the rest. */
+  prefetchBatch(keys: string[], options?: { concurrency?: number }): PrefetchBatch;
+  /** Wires every link under `root` matching `selector` (and links added later). Returns the function that unwires them. */
+  prefetchLinks(root: Element, options: PrefetchLinksOptions): () => void;
+  /** Feeds the predictor: at idle, the data of the likeliest next routes is prefetched (`prefetch.routeKeys`). */
+  recordNavigation(route: string): void;
+  /** Prefetch counters: issued, used, completed, failed, skipped by reason. */
+  prefetchStats(): PrefetchStats;
 }
 
 export * from './optimistic.js';

@@ -30,6 +30,8 @@ impl FreshetCache {
     ) -> Result<FreshetCache, JsValue> {
         let runtime = Runtime::start(runtime_config(&options)?)?;
         runtime.configure_metrics(super::metrics::metrics_config(&options)?);
+        let prefetch = super::options::field(&options, "prefetch");
+        runtime.set_route_keys(super::prefetch::route_keys(&prefetch)?);
         Ok(FreshetCache { runtime })
     }
 

@@ -4,6 +4,7 @@
 mod cache;
 mod metrics;
 mod options;
+mod prefetch;
 mod types;
 
 pub use cache::FreshetCache;

@@ -62,7 +62,7 @@ pub(super) fn millis(object: &JsValue, name: &str) -> Result<Option<Millis>> {
     }
 }
 
-fn count(object: &JsValue, name: &str) -> Result<Option<usize>> {
+pub(super) fn count(object: &JsValue, name: &str) -> Result<Option<usize>> {
     Ok(millis(object, name)?.map(|n| usize::try_from(n).unwrap_or(usize::MAX)))
 }
 
@@ -85,7 +85,7 @@ pub(super) fn text(object: &JsValue, name: &str) -> Result<Option<String>> {
         .ok_or_else(|| bad(name, "a string"))
 }
 
-fn strings(object: &JsValue, name: &str) -> Result<Vec<String>> {
+pub(super) fn strings(object: &JsValue, name: &str) -> Result<Vec<String>> {
     let value = field(object, name);
     if value.is_undefined() || value.is_null() {
         return Ok(Vec::new());
@@ -157,6 +157,7 @@ pub fn runtime_config(options: &JsValue) -> Result<RuntimeConfig> {
                 .map_err(|_| bad("fetch", "a function"))?,
         );
     }
+    super::prefetch::configure(&field(options, "prefetch"), &mut config)?;
     config.origin = match text(options, "origin")? {
         Some(origin) => origin,
         None => web_sys::window()

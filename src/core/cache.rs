@@ -11,6 +11,7 @@ use super::entry::{ChangeCause, Entry, EntryState, Provenance};
 use super::invalidation::{Fence, FenceLog, Subject, Target};
 use super::memory::{Limits, MemoryTier, RemovalCause, Removed};
 use super::page_type::{PageTypeId, PageTypes};
+use super::prefetch::{Governor, PrefetchConfig};
 use super::routes::Routes;
 use super::tag_index::TagIndex;
 use super::Millis;
@@ -35,6 +36,8 @@ pub struct CacheConfig {
     pub gc_time: Millis,
     /// Focus and reconnect revalidate at most once per this interval.
     pub focus_throttle: Millis,
+    /// Prefetch concurrency, budget and hover delay.
+    pub prefetch: PrefetchConfig,
 }
 
 impl Default for CacheConfig {
@@ -46,6 +49,7 @@ impl Default for CacheConfig {
             deduping_interval: 2_000,
             gc_time: 5 * 60_000,
             focus_throttle: 5_000,
+            prefetch: PrefetchConfig::default(),
         }
     }
 }
@@ -149,6 +153,8 @@ pub struct Cache<V> {
     last_focus_revalidation: Option<Millis>,
     /// Keys the bounds evicted since [`Cache::take_evicted`] (for metrics; capped).
     evicted: Vec<Box<str>>,
+    /// Prefetch queue, slots, budget and counters (see `cache/prefetch.rs`).
+    prefetch: Governor,
 }
 
 /// Most evicted keys kept for [`Cache::take_evicted`] between two calls.
@@ -158,6 +164,7 @@ impl<V> Cache<V> {
     /// An empty cache.
     pub fn new(config: CacheConfig) -> Self {
         Cache {
+            prefetch: Governor::new(config.prefetch.clone()),
             memory: MemoryTier::new(config.limits),
             config,
             in_flight: FastMap::default(),
@@ -199,6 +206,7 @@ impl<V> Cache<V> {
         let in_flight = self.in_flight.contains_key(key);
         let Some(entry) = self.memory.peek(key) else {
             return if in_flight {
+                self.prefetch.adopt(key);
                 ReadPlan::Join
             } else {
                 ReadPlan::Fetch
@@ -218,7 +226,9 @@ impl<V> Cache<V> {
         match serve {
             Some(revalidate) => match self.memory.get(key, now) {
                 Some(entry) => {
-                    entry.prefetched = false;
+                    if std::mem::take(&mut entry.prefetched) {
+                        self.prefetch.record_used();
+                    }
                     ReadPlan::Serve {
                         value: entry.value(),
                         state,
@@ -227,7 +237,10 @@ impl<V> Cache<V> {
                 }
                 None => ReadPlan::Fetch,
             },
-            None if in_flight => ReadPlan::Join,
+            None if in_flight => {
+                self.prefetch.adopt(key);
+                ReadPlan::Join
+            }
             None => ReadPlan::Fetch,
         }
     }
@@ -246,6 +259,9 @@ impl<V> Cache<V> {
             }
             EntryState::Expired => false,
         };
+        if servable && std::mem::take(&mut entry.prefetched) {
+            self.prefetch.record_used();
+        }
         servable.then(|| entry.value())
     }
 
@@ -296,6 +312,8 @@ impl<V> Cache<V> {
             return Ok(Completion::Discarded(reason));
         }
         let lifetimes = self.config.page_types.lifetimes(page_type).clone();
+        // An app read that joined the prefetch used its data already: no mark.
+        let mark = arrival.prefetch && self.prefetch.marks(key);
         if let Some(entry) = self.memory.peek_mut(key) {
             if entry.fingerprint == arrival.fingerprint
                 && entry.page_type == page_type
@@ -303,7 +321,7 @@ impl<V> Cache<V> {
             {
                 entry.confirm(&lifetimes, &provenance, ChangeCause::Revalidated);
                 entry.source_seq = ticket.seq;
-                entry.prefetched &= arrival.prefetch;
+                entry.prefetched = mark;
                 return Ok(Completion::Stored { changed: false });
             }
         }
@@ -322,7 +340,7 @@ impl<V> Cache<V> {
         entry.fingerprint = arrival.fingerprint;
         entry.size = entry_size(key, arrival.body_size);
         entry.source_seq = ticket.seq;
-        entry.prefetched = arrival.prefetch;
+        entry.prefetched = mark;
         self.insert(key, entry, now);
         Ok(Completion::Stored { changed: true })
     }
@@ -379,6 +397,7 @@ impl<V> Cache<V> {
         self.open.clear();
         self.fences.prune(None);
         self.index.clear();
+        self.prefetch.clear_queue();
         self.memory.clear()
     }
 
@@ -549,6 +568,7 @@ pub fn entry_size(key: &str, body_size: u32) -> u32 {
 }
 
 mod invalidate;
+mod prefetch;
 mod restore;
 pub use restore::Restored;
 

@@ -13,6 +13,7 @@ pub mod memory;
 pub mod metrics;
 pub mod optimistic;
 pub mod page_type;
+pub mod prefetch;
 pub mod protocol;
 pub mod response;
 pub mod routes;

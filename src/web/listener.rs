@@ -29,6 +29,30 @@ impl EventListener {
             callback,
         })
     }
+
+    /// [`EventListener::new`] for a listener that never calls `preventDefault`, so the browser
+    /// need not wait for it before scrolling (`touchstart`, `wheel`).
+    pub fn passive(
+        target: &EventTarget,
+        event: &'static str,
+        callback: impl FnMut(web_sys::Event) + 'static,
+    ) -> Option<Self> {
+        let callback = Closure::<dyn FnMut(web_sys::Event)>::new(callback);
+        let options = web_sys::AddEventListenerOptions::new();
+        options.set_passive(true);
+        target
+            .add_event_listener_with_callback_and_add_event_listener_options(
+                event,
+                callback.as_ref().unchecked_ref(),
+                &options,
+            )
+            .ok()?;
+        Some(EventListener {
+            target: target.clone(),
+            event,
+            callback,
+        })
+    }
 }
 
 impl Drop for EventListener {

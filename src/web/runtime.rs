@@ -43,6 +43,8 @@ mod metrics;
 mod persist;
 use crate::core::metrics::{Cause, Kind, Record, Tier};
 pub use metrics::MetricsConfig;
+mod prefetch;
+pub use prefetch::State as PrefetchState;
 
 pub use persist::StorageInfo;
 
@@ -115,6 +117,8 @@ pub struct Runtime {
     scopes: RefCell<HashMap<String, Promise>>,
     /// Events, counts and alerts (see `metrics`).
     metrics: metrics::Recorder,
+    /// Prefetch triggers, waiting promises and the predictor (see `prefetch`).
+    prefetch: prefetch::State,
 }
 
 impl Runtime {
@@ -149,6 +153,7 @@ impl Runtime {
             layered: Cell::new(0),
             scopes: RefCell::default(),
             metrics: Default::default(),
+            prefetch: prefetch::State::default(),
         });
         rt.listen(config.revalidate_on_focus, config.revalidate_on_reconnect);
         rt.open_broadcast();
@@ -517,6 +522,7 @@ impl Runtime {
         memo::bump();
         self.scopes.borrow_mut().clear();
         self.pending.borrow_mut().clear();
+        self.reset_prefetch(false);
         Ok(())
     }
 
@@ -528,6 +534,7 @@ impl Runtime {
         self.stop_metrics();
         self.broadcast.borrow_mut().take();
         self.subscribers.borrow_mut().clear();
+        self.reset_prefetch(true);
         // Persisted data outlives the cache object; only pending writes are saved.
         self.flush_storage();
         self.clear_memory()

@@ -36,3 +36,43 @@ impl Drop for Interval {
         }
     }
 }
+
+/// A one-shot timer; dropping it before it fires clears it and frees the closure.
+#[must_use = "the timer is cleared as soon as this is dropped"]
+pub struct Timeout {
+    id: i32,
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl Timeout {
+    /// Calls `callback` once after `millis` ms; `None` where there is no timer API.
+    pub fn new(millis: u32, callback: impl FnOnce() + 'static) -> Option<Self> {
+        let mut callback = Some(callback);
+        let callback = Closure::<dyn FnMut()>::new(move || {
+            if let Some(f) = callback.take() {
+                f();
+            }
+        });
+        let window = web_sys::window()?;
+        let millis = i32::try_from(millis).unwrap_or(i32::MAX);
+        let id = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                callback.as_ref().unchecked_ref(),
+                millis,
+            )
+            .ok()?;
+        Some(Timeout {
+            id,
+            _callback: callback,
+        })
+    }
+}
+
+impl Drop for Timeout {
+    fn drop(&mut self) {
+        // Clearing a timer that already fired is harmless.
+        if let Some(window) = web_sys::window() {
+            window.clear_timeout_with_handle(self.id);
+        }
+    }
+}
