@@ -104,6 +104,16 @@ impl Recorder {
         }
     }
 
+    /// Records `kind` in `tier` about `key` (the common one-line form).
+    pub fn event(&self, kind: Kind, tier: Tier, key: &str) {
+        self.record(Record::new(kind, tier, key));
+    }
+
+    /// [`Recorder::event`] with a cause.
+    pub fn caused(&self, kind: Kind, tier: Tier, key: &str, cause: Cause) {
+        self.record(Record::new(kind, tier, key).cause(cause));
+    }
+
     /// Records one invalidation event per target, with its source.
     #[inline(never)]
     pub fn invalidated(
