@@ -39,6 +39,7 @@ mod apply;
 pub use apply::InvalidationConfig;
 mod mutate;
 pub use mutate::{Mutation, Populate, Rollback};
+mod health;
 mod metrics;
 mod persist;
 use crate::core::metrics::{Cause, Kind, Tier};
