@@ -155,6 +155,8 @@ pub struct Cache<V> {
     evicted: Vec<Box<str>>,
     /// Prefetch queue, slots, budget and counters (see `cache/prefetch.rs`).
     prefetch: Governor,
+    /// The last read used prefetched data (see [`Cache::take_prefetch_use`]).
+    used_prefetch: bool,
 }
 
 /// Most evicted keys kept for [`Cache::take_evicted`] between two calls.
@@ -165,6 +167,7 @@ impl<V> Cache<V> {
     pub fn new(config: CacheConfig) -> Self {
         Cache {
             prefetch: Governor::new(config.prefetch.clone()),
+            used_prefetch: false,
             memory: MemoryTier::new(config.limits),
             config,
             in_flight: FastMap::default(),
@@ -206,7 +209,7 @@ impl<V> Cache<V> {
         let in_flight = self.in_flight.contains_key(key);
         let Some(entry) = self.memory.peek(key) else {
             return if in_flight {
-                self.prefetch.adopt(key);
+                self.used_prefetch |= self.prefetch.adopt(key);
                 ReadPlan::Join
             } else {
                 ReadPlan::Fetch
@@ -228,6 +231,7 @@ impl<V> Cache<V> {
                 Some(entry) => {
                     if std::mem::take(&mut entry.prefetched) {
                         self.prefetch.record_used();
+                        self.used_prefetch = true;
                     }
                     ReadPlan::Serve {
                         value: entry.value(),
@@ -238,7 +242,7 @@ impl<V> Cache<V> {
                 None => ReadPlan::Fetch,
             },
             None if in_flight => {
-                self.prefetch.adopt(key);
+                self.used_prefetch |= self.prefetch.adopt(key);
                 ReadPlan::Join
             }
             None => ReadPlan::Fetch,
@@ -261,6 +265,7 @@ impl<V> Cache<V> {
         };
         if servable && std::mem::take(&mut entry.prefetched) {
             self.prefetch.record_used();
+            self.used_prefetch = true;
         }
         servable.then(|| entry.value())
     }
@@ -343,6 +348,12 @@ impl<V> Cache<V> {
         entry.prefetched = mark;
         self.insert(key, entry, now);
         Ok(Completion::Stored { changed: true })
+    }
+
+    /// Whether a read since the last call used prefetched data (its first read, or a read
+    /// that joined the prefetch in flight), for metrics; the runtime asks after each read.
+    pub fn take_prefetch_use(&mut self) -> bool {
+        std::mem::take(&mut self.used_prefetch)
     }
 
     /// Keys that the memory bounds evicted since the last call (at most 256 are kept).

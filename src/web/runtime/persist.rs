@@ -11,7 +11,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::Runtime;
 use crate::core::cache::Restored;
-use crate::core::metrics::{Cause, Kind, Record, Tier as MetricsTier};
+use crate::core::metrics::{Cause, Kind, Tier as MetricsTier};
 use crate::core::response::CacheControl;
 use crate::store::codec::{self, Meta};
 use crate::store::tier::{StorageTier, TierConfig, Times, ANONYMOUS_SCOPE};
@@ -73,7 +73,7 @@ impl Runtime {
             .and_then(|mut t| t.take_report());
         if let Some(error) = report {
             self.metrics
-                .record(Record::new(Kind::Error, MetricsTier::Storage, "").cause(Cause::Storage));
+                .caused(Kind::Error, MetricsTier::Storage, "", Cause::Storage);
             web_sys::console::warn_1(
                 &format!("freshet: {error}; the cache keeps working in memory only").into(),
             );
@@ -152,8 +152,7 @@ impl Runtime {
             self.record_storage_miss(key);
             return;
         };
-        self.metrics
-            .record(Record::new(Kind::Hit, MetricsTier::Storage, key));
+        self.metrics.event(Kind::Hit, MetricsTier::Storage, key);
         let _ = self.with_cache(|c| {
             let restored = Restored {
                 page_type: c.config().page_types.resolve(&meta.page_type),
