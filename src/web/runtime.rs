@@ -509,7 +509,9 @@ impl Runtime {
         Ok(())
     }
 
-    fn clear_memory(&self) -> Result<()> {
+    /// Empties memory, requests in flight, optimistic layers and the prefetch queue of this tab;
+    /// persisted records stay (reads restore them).
+    pub fn clear_memory(&self) -> Result<()> {
         self.with_cache(|c| c.clear())?;
         self.generation.set(self.generation.get().wrapping_add(1));
         if let Ok(mut overlays) = self.overlays.try_borrow_mut() {

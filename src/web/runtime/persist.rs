@@ -356,6 +356,11 @@ impl Runtime {
     }
 
     /// Wipes the current scope's persisted records.
+    /// Wipes the scope's persisted records; memory keeps what it holds.
+    pub fn clear_stored(&self) {
+        self.clear_storage();
+    }
+
     pub(super) fn clear_storage(&self) {
         self.flush_scheduled.set(false);
         self.with_tier(|t| t.clear());
