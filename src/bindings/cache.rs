@@ -18,7 +18,7 @@ use super::options::{
 /// A cache: memory tier, read-through `fetch`, subscriptions.
 #[wasm_bindgen]
 pub struct FreshetCache {
-    runtime: Rc<Runtime>,
+    pub(super) runtime: Rc<Runtime>,
 }
 
 #[wasm_bindgen]

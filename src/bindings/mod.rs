@@ -3,6 +3,7 @@
 
 mod cache;
 mod options;
+mod records;
 mod types;
 
 pub use cache::FreshetCache;

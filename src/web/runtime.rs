@@ -40,6 +40,7 @@ pub use apply::InvalidationConfig;
 mod mutate;
 pub use mutate::{Mutation, Populate, Rollback};
 mod persist;
+mod records;
 
 pub use persist::StorageInfo;
 
