@@ -15,6 +15,7 @@ pub mod page_type;
 pub mod protocol;
 pub mod response;
 pub mod routes;
+pub mod sort;
 pub mod tag_index;
 
 /// Milliseconds: durations, and times since the Unix epoch on the client's clock.

@@ -452,7 +452,7 @@ impl Runtime {
                 .map(|(k, _)| k.to_owned())
                 .collect::<Vec<_>>()
         })?;
-        keys.sort_unstable();
+        crate::core::sort::sort(&mut keys);
         Ok(keys)
     }
 
