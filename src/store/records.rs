@@ -81,7 +81,7 @@ impl<S: Storage> StorageTier<S> {
                 key
             })
             .collect();
-        names.sort_unstable();
+        crate::core::sort::sort(&mut names);
         names
     }
 }
