@@ -4,6 +4,9 @@
 // freshet, so hooks get its memory and localStorage tiers, and an invalidation (a response
 // header, another tab, `cache.invalidate`) that makes freshet refetch a key is pushed into the
 // hooks of that key.
+// `swr/_internal` is an entry point of the swr package (swr/infinite and swr/mutation build on
+// it); its `internalMutate(provider, …)` is the `mutate` SWR binds to this provider, reached
+// without a React hook.
 import { internalMutate } from 'swr/_internal';
 
 // SWR serializes a plain string key to itself; URL-shaped ones are freshet request keys. Other
