@@ -194,7 +194,7 @@ mod tests {
     }
 
     #[test]
-    fn a_full_store_evicts_records_before_valued_entries() {
+    fn a_full_store_evicts_older_records_to_keep_the_newest() {
         // Room for about three records: the fourth write makes the tier evict.
         let mut tier = open(MemoryStorage::with_quota(900), "anon", 0);
         for i in 0..6 {
