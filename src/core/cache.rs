@@ -455,7 +455,7 @@ impl<V> Cache<V> {
             })
             .map(|k| k.to_string())
             .collect();
-        keys.sort_unstable();
+        crate::core::sort::sort(&mut keys);
         keys
     }
 
@@ -478,7 +478,7 @@ impl<V> Cache<V> {
     ) -> (PageTypeId, Box<[Box<str>]>) {
         let (route_type, mut tags) = self.config.routes.classify(key);
         tags.extend(extra_tags);
-        tags.sort_unstable();
+        crate::core::sort::sort(&mut tags);
         tags.dedup();
         let tags = tags.into_iter().map(String::into_boxed_str).collect();
         (page_type.or(route_type).unwrap_or(PageTypeId::BROWSE), tags)

@@ -46,6 +46,7 @@ use crate::core::metrics::{Cause, Kind, Tier};
 pub use metrics::MetricsConfig;
 mod prefetch;
 pub use prefetch::State as PrefetchState;
+mod records;
 
 pub use persist::StorageInfo;
 
@@ -490,7 +491,7 @@ impl Runtime {
                 .map(|(k, _)| k.to_owned())
                 .collect::<Vec<_>>()
         })?;
-        keys.sort_unstable();
+        crate::core::sort::sort(&mut keys);
         Ok(keys)
     }
 

@@ -54,7 +54,7 @@ pub struct StorageInfo {
 }
 
 impl Runtime {
-    fn with_tier<T>(&self, f: impl FnOnce(&mut Tier) -> T) -> Option<T> {
+    pub(super) fn with_tier<T>(&self, f: impl FnOnce(&mut Tier) -> T) -> Option<T> {
         let result = self
             .store
             .try_borrow_mut()
@@ -117,7 +117,7 @@ impl Runtime {
 
     /// Schedules one flush at the end of this task (a microtask), coalescing every write
     /// made until then.
-    fn schedule_flush(self: &Rc<Self>) {
+    pub(super) fn schedule_flush(self: &Rc<Self>) {
         if self.flush_scheduled.replace(true) {
             return;
         }
@@ -312,6 +312,10 @@ impl Runtime {
         let doomed = self
             .with_tier(|t| {
                 t.keys_where(|key, meta| {
+                    // App records (`records.rs`) are not responses: invalidations never name them.
+                    if crate::store::records::is_record_key(key) {
+                        return false;
+                    }
                     let tags: Vec<Box<str>> = meta.tags.iter().map(|t| t.as_str().into()).collect();
                     page_type(&meta.page_type).is_some_and(|page_type| {
                         fence.matches(crate::core::invalidation::Subject {
