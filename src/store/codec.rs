@@ -81,9 +81,12 @@ fn clean(field: &str) -> bool {
     !field.contains(['\n', '\t', TAG_SEPARATOR])
 }
 
-/// Whether `key` and `meta` can be encoded (no field holds a separator).
+/// Whether `key` and `meta` can be encoded (no field holds a separator, and the times are in
+/// the order the decoder insists on).
 pub fn encodable(key: &str, meta: &Meta) -> bool {
-    !key.is_empty()
+    meta.received_at <= meta.stale_at
+        && meta.stale_at <= meta.expires_at
+        && !key.is_empty()
         && clean(key)
         && clean(&meta.page_type)
         && !meta.page_type.is_empty()
