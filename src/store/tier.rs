@@ -214,6 +214,15 @@ impl<S: Storage> StorageTier<S> {
     /// persisted (too large for the budget, or unencodable): the entry stays memory-only and
     /// any older record of it is removed, so that a reload never shows older data.
     pub fn put(&mut self, key: &str, meta: Meta, body: &str, now: Millis) -> bool {
+        if self.storage.is_none() {
+            // Memory-only: nothing is ever written, so no record to encode and no budget to
+            // keep; the index line still holds the validators for conditional requests.
+            let size = key.len() + body.len();
+            let old = self.index.insert(key.to_owned(), IndexEntry { meta, size });
+            self.bytes = self.bytes + size - old.map_or(0, |o| o.size).min(self.bytes);
+            self.invalidated.remove(key);
+            return true;
+        }
         let record = Record {
             key: key.to_owned(),
             meta,
