@@ -43,6 +43,7 @@ impl<S: Storage> StorageTier<S> {
         self.pending.clear();
         self.invalidated.clear();
         self.segments = 0;
+        self.lagging = 0;
         let index_key = self.index_key();
         let Some(storage) = self.storage.as_ref() else {
             return;

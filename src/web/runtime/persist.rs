@@ -86,7 +86,7 @@ impl Runtime {
         let weak = Rc::downgrade(self);
         signals.extend(EventListener::new(&window, "pagehide", move |_| {
             if let Some(rt) = weak.upgrade() {
-                rt.flush_storage();
+                rt.flush_storage_hidden();
             }
         }));
         if let Some(document) = window.document() {
@@ -98,7 +98,7 @@ impl Runtime {
                 move |_| {
                     if hidden.visibility_state() == web_sys::VisibilityState::Hidden {
                         if let Some(rt) = weak.upgrade() {
-                            rt.flush_storage();
+                            rt.flush_storage_hidden();
                         }
                     }
                 },
@@ -110,6 +110,13 @@ impl Runtime {
     pub fn flush_storage(&self) {
         self.flush_scheduled.set(false);
         self.with_tier(|t| t.flush(now()));
+    }
+
+    /// Writes pending changes and brings the saved index up to date with the records, as the
+    /// page is hidden or left (the next open then reads every entry's current times).
+    fn flush_storage_hidden(&self) {
+        self.flush_scheduled.set(false);
+        self.with_tier(|t| t.flush_and_fold(now()));
     }
 
     /// Schedules one flush at the end of this task (a microtask), coalescing every write
@@ -190,12 +197,9 @@ impl Runtime {
             }
         };
         let head = read.as_ref().and_then(|r| codec::decode_head(&r.head));
-        if !self
+        let meta = self
             .with_tier(|t| t.accept_head(key, &meta, head, now))
-            .unwrap_or(false)
-        {
-            return None;
-        }
+            .flatten()?;
         let Some(ReadRecord {
             value: Some(value),
             body_size,
