@@ -67,8 +67,10 @@ fn escape(part: &str) -> String {
 /// A change waiting for the next flush.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Pending {
-    /// Write this encoded record, then its index line.
-    Write(String),
+    /// Write this encoded record; then its index line too when the flag is set (a new key, or
+    /// its page type or tags changed). A rewrite that keeps them needs no index line: the record
+    /// carries its own meta and is trusted over an older index line (see `accept_head`).
+    Write(String, bool),
     /// Only the index line changed (times after a revalidation): the record is not rewritten.
     Touch,
     /// Remove the record and its index line.
@@ -101,6 +103,9 @@ pub struct StorageTier<S> {
     segments: u32,
     /// Set when the index could not be saved: the next flush writes it whole.
     compact_next: bool,
+    /// Flushes since the index was written whole that left saved index lines older than their
+    /// records (counted with the segments towards the next fold).
+    lagging: u32,
     bytes: usize,
     failure: Option<StoreError>,
     reported: bool,
@@ -120,6 +125,7 @@ impl<S: Storage> StorageTier<S> {
             invalidated: FastMap::default(),
             segments: 0,
             compact_next: false,
+            lagging: 0,
             bytes: 0,
             failure: None,
             reported: false,
@@ -214,6 +220,15 @@ impl<S: Storage> StorageTier<S> {
     /// persisted (too large for the budget, or unencodable): the entry stays memory-only and
     /// any older record of it is removed, so that a reload never shows older data.
     pub fn put(&mut self, key: &str, meta: Meta, body: &str, now: Millis) -> bool {
+        if self.storage.is_none() {
+            // Memory-only: nothing is ever written, so no record to encode and no budget to
+            // keep; the index line still holds the validators for conditional requests.
+            let size = key.len() + body.len();
+            let old = self.index.insert(key.to_owned(), IndexEntry { meta, size });
+            self.bytes = self.bytes + size - old.map_or(0, |o| o.size).min(self.bytes);
+            self.invalidated.remove(key);
+            return true;
+        }
         let record = Record {
             key: key.to_owned(),
             meta,
@@ -228,6 +243,11 @@ impl<S: Storage> StorageTier<S> {
             self.remove(key);
             return false;
         };
+        let reshaped = |old: &IndexEntry| {
+            old.meta.page_type != record.meta.page_type || old.meta.tags != record.meta.tags
+        };
+        let journal = self.index.get(key).is_none_or(reshaped)
+            || matches!(self.pending.get(key), Some(Pending::Write(_, true)));
         let old = self.index.insert(
             key.to_owned(),
             IndexEntry {
@@ -236,7 +256,8 @@ impl<S: Storage> StorageTier<S> {
             },
         );
         self.bytes = self.bytes + size - old.map_or(0, |o| o.size);
-        self.pending.insert(key.to_owned(), Pending::Write(text));
+        self.pending
+            .insert(key.to_owned(), Pending::Write(text, journal));
         self.invalidated.remove(key);
         self.enforce_budget(key, now);
         true

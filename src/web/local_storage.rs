@@ -37,34 +37,71 @@ extern "C" {
     fn get_item_raw(this: &RawStorage, key: &str) -> Result<JsValue, JsValue>;
 }
 
-impl WebStorage {
-    /// The record under `key` split after its head (`lines` newlines): the head as a Rust
-    /// string, the body as a JS string, so that a body goes from localStorage to `JSON.parse`
-    /// without crossing into wasm (copying a 2 KB string in costs more than parsing it).
-    pub fn get_split(
-        &self,
+#[wasm_bindgen(inline_js = r#"
+export function freshetReadRecord(storage, key, json, out) {
+  const text = storage.getItem(key);
+  if (text === null) return false;
+  const a = text.indexOf('\n');
+  const b = a < 0 ? -1 : text.indexOf('\n', a + 1);
+  const c = b < 0 ? -1 : text.indexOf('\n', b + 1);
+  if (c < 0) {
+    out[0] = text; out[1] = undefined; out[2] = 0; out[3] = false;
+    return true;
+  }
+  const body = text.slice(c + 1);
+  out[0] = text.slice(0, c); out[2] = body.length; out[3] = true;
+  if (!json) { out[1] = body; return true; }
+  try { out[1] = JSON.parse(body); } catch (_) { out[1] = undefined; out[3] = false; }
+  return true;
+}
+"#)]
+extern "C" {
+    /// `getItem`, the split after the head and `JSON.parse` of the body in one JS call: the
+    /// body never crosses into wasm, and only the short head does. Fills `out` with
+    /// `[head, value, body length, parsed]`; false when there is no record.
+    #[wasm_bindgen(catch, js_name = freshetReadRecord)]
+    fn read_record_js(
+        storage: &web_sys::Storage,
         key: &str,
-        lines: u32,
-    ) -> Result<Option<(String, JsString)>, StoreError> {
-        let value = self
-            .storage
-            .unchecked_ref::<RawStorage>()
-            .get_item_raw(key)
-            .map_err(|e| classify(&e))?;
-        let Some(text) = value.dyn_ref::<JsString>() else {
-            return Ok(None);
-        };
-        let mut at = -1;
-        for _ in 0..lines {
-            at = text.index_of("\n", at + 1);
-            if at < 0 {
-                // Not a record; the caller rejects the head.
-                return Ok(Some((String::from(text), JsString::from(""))));
+        json: bool,
+        out: &js_sys::Array,
+    ) -> Result<bool, JsValue>;
+}
+
+/// A record read by [`WebStorage::read_record`].
+pub struct ReadRecord {
+    /// The record's head (magic, key and meta lines), to check against the index.
+    pub head: String,
+    /// The body decoded (JSON) or as text; `None` when it is not valid JSON.
+    pub value: Option<JsValue>,
+    /// UTF-16 length of the body.
+    pub body_size: u32,
+}
+
+thread_local! {
+    // Reused for every read: the JS side writes its four results here.
+    static OUT: js_sys::Array = js_sys::Array::new_with_length(4);
+}
+
+impl WebStorage {
+    /// Reads the record under `key` and decodes its body (`json`: `JSON.parse`, else the text)
+    /// without copying the body through wasm memory. `None` when there is no record.
+    pub fn read_record(&self, key: &str, json: bool) -> Result<Option<ReadRecord>, StoreError> {
+        OUT.with(|out| {
+            let found = read_record_js(&self.storage, key, json, out).map_err(|e| classify(&e))?;
+            if !found {
+                return Ok(None);
             }
-        }
-        let end = u32::try_from(at).unwrap_or(0);
-        let head = String::from(text.slice(0, end));
-        Ok(Some((head, text.slice(end + 1, text.length()))))
+            let head = out.get(0).as_string().unwrap_or_default();
+            let value = out.get(3).is_truthy().then(|| out.get(1));
+            let body_size = out.get(2).as_f64().map_or(0, |n| n as u32);
+            out.set(1, JsValue::UNDEFINED);
+            Ok(Some(ReadRecord {
+                head,
+                value,
+                body_size,
+            }))
+        })
     }
 }
 

@@ -392,11 +392,9 @@ impl Runtime {
         tags: Vec<String>,
     ) -> Result<()> {
         let key = key.to_owned();
-        let size = js_sys::JSON::stringify(&value)
-            .ok()
-            .and_then(|s| s.as_string())
-            .map_or(0, |s| s.len());
-        let size = u32::try_from(size).unwrap_or(u32::MAX);
+        // The length of the JS string: copying it into wasm to measure it cost more than the
+        // stringify itself.
+        let size = js_sys::JSON::stringify(&value).map_or(0, |s| s.length());
         self.with_cache(|c| c.set(&key, value.clone(), page_type, tags, size, now()))?;
         self.metrics
             .caused(Kind::Set, Tier::Memory, &key, Cause::Api);

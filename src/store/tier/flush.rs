@@ -60,6 +60,7 @@ impl<S: Storage> StorageTier<S> {
             return report;
         }
         let mut lines = Vec::new();
+        let mut lagging = false;
         for (key, change) in pending {
             let record_key = self.record_key(&key);
             match change {
@@ -75,7 +76,7 @@ impl<S: Storage> StorageTier<S> {
                         lines.push(JournalLine::Upsert(key, entry.clone()));
                     }
                 }
-                Pending::Write(text) => {
+                Pending::Write(text, journal) => {
                     if !self.index.contains_key(&key) {
                         continue; // evicted earlier in this flush
                     }
@@ -89,8 +90,11 @@ impl<S: Storage> StorageTier<S> {
                     ) {
                         Ok(()) => {
                             report.written += 1;
-                            if let Some(entry) = self.index.get(&key) {
-                                lines.push(JournalLine::Upsert(key, entry.clone()));
+                            match self.index.get(&key) {
+                                Some(entry) if journal => {
+                                    lines.push(JournalLine::Upsert(key, entry.clone()));
+                                }
+                                _ => lagging = true,
                             }
                         }
                         Err(e) => {
@@ -108,7 +112,21 @@ impl<S: Storage> StorageTier<S> {
                 return report;
             }
         }
+        if lagging {
+            self.lagging += 1;
+        }
         self.write_journal(lines, now, &mut report);
+        report
+    }
+
+    /// Flushes, then writes the index whole if saved lines are older than their records (for
+    /// `pagehide`: the next open then finds every entry's current times in the index).
+    pub fn flush_and_fold(&mut self, now: Millis) -> FlushReport {
+        let mut report = self.flush(now);
+        if self.lagging > 0 && self.storage.is_some() {
+            self.compact_next = true;
+            self.write_journal(Vec::new(), now, &mut report);
+        }
         report
     }
 
@@ -183,7 +201,10 @@ impl<S: Storage> StorageTier<S> {
     }
 
     fn write_journal(&mut self, lines: Vec<JournalLine>, now: Millis, report: &mut FlushReport) {
-        if lines.is_empty() {
+        // Folded when the journal is long, when saved lines lag many flushes behind their
+        // records, or after the index could not be saved.
+        let due = self.compact_next || self.segments.saturating_add(self.lagging) >= MAX_SEGMENTS;
+        if lines.is_empty() && !(due && self.lagging > 0) {
             return;
         }
         let index_key = self.index_key();
@@ -196,7 +217,7 @@ impl<S: Storage> StorageTier<S> {
                 .as_ref()
                 .is_some_and(|s| matches!(s.get_item(&key), Ok(Some(_))))
         });
-        let result = if self.segments < MAX_SEGMENTS && !self.compact_next && intact {
+        let result = if !due && intact {
             let mut segment = codec::journal_header();
             for line in &lines {
                 codec::push_journal_line(&mut segment, line);
@@ -215,6 +236,7 @@ impl<S: Storage> StorageTier<S> {
             });
             if written.is_ok() {
                 self.compact_next = false;
+                self.lagging = 0;
                 self.remove_segments();
             }
             written

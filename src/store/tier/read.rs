@@ -26,7 +26,7 @@ impl<S: Storage> StorageTier<S> {
     /// The encoded record of `key` waiting for a flush, if any (it is not in the store yet).
     pub fn pending_record(&self, key: &str) -> Option<&str> {
         match self.pending.get(key) {
-            Some(Pending::Write(text)) => Some(text),
+            Some(Pending::Write(text, _)) => Some(text),
             _ => None,
         }
     }
@@ -41,26 +41,40 @@ impl<S: Storage> StorageTier<S> {
         format!("{}e:{}", self.prefix, key)
     }
 
-    /// Whether a record head read from the store (`None`: the record is gone) belongs to the
-    /// index line `meta` of `key`; a record that does not (corrupt, foreign, moved, future-dated)
-    /// is deleted and the read is a miss.
+    /// The meta to serve a record with, if its head (`None`: the record is gone) belongs to
+    /// the index line `meta` of `key`: a body at least as recent, of the same page type and tags
+    /// (a rewrite writes the record alone, so the saved line may lag; the line in memory then
+    /// takes the record's meta), or the same body (the line is newer after a 304). A record that does neither (corrupt,
+    /// foreign, moved, older, future-dated) is deleted and the read is a miss.
     pub fn accept_head(
         &mut self,
         key: &str,
         meta: &Meta,
         head: Option<(&str, Meta)>,
         now: Millis,
-    ) -> bool {
-        let intact = head.is_some_and(|(record_key, record_meta)| {
-            record_key == key
-                && record_meta.fingerprint == meta.fingerprint
-                && record_meta.page_type == meta.page_type
-                && record_meta.received_at <= now.saturating_add(FUTURE_TOLERANCE)
+    ) -> Option<Meta> {
+        let accepted = head.and_then(|(record_key, record)| {
+            let belongs = record_key == key
+                && record.page_type == meta.page_type
+                && record.received_at <= now.saturating_add(FUTURE_TOLERANCE);
+            if !belongs {
+                None
+            } else if record.received_at >= meta.received_at && record.tags == meta.tags {
+                Some(record)
+            } else {
+                (record.fingerprint == meta.fingerprint).then(|| meta.clone())
+            }
         });
-        if !intact {
-            self.remove(key);
+        match &accepted {
+            None => self.remove(key),
+            Some(newer) if newer != meta => {
+                if let Some(entry) = self.index.get_mut(key) {
+                    entry.meta = newer.clone();
+                }
+            }
+            Some(_) => {}
         }
-        intact
+        accepted
     }
 
     /// Reads the record of `key`, if the index has a usable one whose record is intact. Anything
@@ -85,9 +99,7 @@ impl<S: Storage> StorageTier<S> {
         let decoded = text.as_deref().and_then(codec::decode_record_head);
         let head = decoded.as_ref().map(|(k, m, _)| (*k, m.clone()));
         let body = decoded.as_ref().map(|(.., b)| b.to_string());
-        if !self.accept_head(key, &meta, head, now) {
-            return None;
-        }
+        let meta = self.accept_head(key, &meta, head, now)?;
         Some(Record {
             key: key.to_owned(),
             meta,

@@ -19,7 +19,7 @@ use crate::web::clock::now;
 use crate::web::fetch::Fetched;
 use crate::web::headers;
 use crate::web::listener::EventListener;
-use crate::web::local_storage::WebStorage;
+use crate::web::local_storage::{ReadRecord, WebStorage};
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 extern "C" {
@@ -89,7 +89,7 @@ impl Runtime {
         let weak = Rc::downgrade(self);
         signals.extend(EventListener::new(&window, "pagehide", move |_| {
             if let Some(rt) = weak.upgrade() {
-                rt.flush_storage();
+                rt.flush_storage_hidden();
             }
         }));
         if let Some(document) = window.document() {
@@ -101,7 +101,7 @@ impl Runtime {
                 move |_| {
                     if hidden.visibility_state() == web_sys::VisibilityState::Hidden {
                         if let Some(rt) = weak.upgrade() {
-                            rt.flush_storage();
+                            rt.flush_storage_hidden();
                         }
                     }
                 },
@@ -113,6 +113,13 @@ impl Runtime {
     pub fn flush_storage(&self) {
         self.flush_scheduled.set(false);
         self.with_tier(|t| t.flush(now()));
+    }
+
+    /// Writes pending changes and brings the saved index up to date with the records, as the
+    /// page is hidden or left (the next open then reads every entry's current times).
+    fn flush_storage_hidden(&self) {
+        self.flush_scheduled.set(false);
+        self.with_tier(|t| t.flush_and_fold(now()));
     }
 
     /// Schedules one flush at the end of this task (a microtask), coalescing every write
@@ -179,23 +186,18 @@ impl Runtime {
         let pending = self
             .with_tier(|t| t.pending_record(key).map(str::to_owned))
             .flatten();
-        let (head, body) = match pending {
+        let read = match pending {
             // Not flushed yet (rare: memory dropped it within the same task).
-            Some(text) => match text.split_once('\n').and_then(|(m, r)| {
-                let (k, rest) = r.split_once('\n')?;
-                let (line, body) = rest.split_once('\n')?;
-                Some((format!("{m}\n{k}\n{line}"), js_sys::JsString::from(body)))
-            }) {
-                Some(split) => split,
-                None => (String::new(), js_sys::JsString::from("")),
-            },
+            Some(text) => Some(split_pending(&text, meta.json)),
             None => {
                 let read = self
-                    .with_tier(|t| t.storage().map(|s| s.get_split(&t.record_key(key), 3)))
+                    .with_tier(|t| {
+                        t.storage()
+                            .map(|s| s.read_record(&t.record_key(key), meta.json))
+                    })
                     .flatten()?;
                 match read {
-                    Ok(Some(split)) => split,
-                    Ok(None) => (String::new(), js_sys::JsString::from("")),
+                    Ok(read) => read,
                     Err(e) => {
                         self.with_tier(|t| t.fail(e));
                         return None;
@@ -203,25 +205,20 @@ impl Runtime {
                 }
             }
         };
-        let decoded = codec::decode_head(&head);
-        if !self
-            .with_tier(|t| t.accept_head(key, &meta, decoded, now))
-            .unwrap_or(false)
-        {
+        let head = read.as_ref().and_then(|r| codec::decode_head(&r.head));
+        let meta = self
+            .with_tier(|t| t.accept_head(key, &meta, head, now))
+            .flatten()?;
+        let Some(ReadRecord {
+            value: Some(value),
+            body_size,
+            ..
+        }) = read
+        else {
+            // A body that is not the JSON its meta says: corrupt.
+            self.with_tier(|t| t.remove(key));
             return None;
-        }
-        let value = if meta.json {
-            match json_parse(&body) {
-                Ok(value) => value,
-                Err(_) => {
-                    self.with_tier(|t| t.remove(key));
-                    return None;
-                }
-            }
-        } else {
-            body.clone().into()
         };
-        let body_size = body.length();
         Some((meta, value, body_size))
     }
 
@@ -391,6 +388,31 @@ impl Runtime {
     }
 }
 
+/// A record not flushed yet, read like one from the store.
+fn split_pending(text: &str, json: bool) -> ReadRecord {
+    let mut parts = text.splitn(4, '\n');
+    let (Some(magic), Some(key), Some(line), Some(body)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return ReadRecord {
+            head: String::new(),
+            value: None,
+            body_size: 0,
+        };
+    };
+    let text = js_sys::JsString::from(body);
+    let value = if json {
+        json_parse(&text).ok()
+    } else {
+        Some(text.clone().into())
+    };
+    ReadRecord {
+        head: format!("{magic}\n{key}\n{line}"),
+        value,
+        body_size: text.length(),
+    }
+}
+
 fn times(meta: &Meta) -> Times {
     Times {
         received_at: meta.received_at,
@@ -411,13 +433,13 @@ pub fn conditional_init(
         js_sys::Object::assign(&copy, init.unchecked_ref());
     }
     // `new Headers(init.headers)` accepts every form `fetch` does (Headers, pairs, a record).
-    let original = Reflect::get(init, &"headers".into()).unwrap_or(JsValue::UNDEFINED);
-    let headers = Reflect::get(&js_sys::global(), &"Headers".into())
-        .ok()
-        .and_then(|ctor| ctor.dyn_into::<js_sys::Function>().ok())
-        .and_then(|ctor| Reflect::construct(&ctor, &js_sys::Array::of1(&original)).ok())
-        .and_then(|h| h.dyn_into::<web_sys::Headers>().ok());
-    let Some(headers) = headers else {
+    // (The binding named for sequences calls that same constructor with any value.)
+    let original = if init.is_object() {
+        Reflect::get(init, &"headers".into()).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    };
+    let Ok(headers) = web_sys::Headers::new_with_str_sequence_sequence(&original) else {
         return init.clone();
     };
     // Header names and values we set are valid; a failure would only drop the condition.
