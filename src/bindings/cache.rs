@@ -118,7 +118,7 @@ impl FreshetCache {
     pub fn set(
         &self,
         url: &str,
-        value: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] value: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "SetOptions")] options: JsValue,
     ) -> Result<(), JsValue> {
         let (page_type, tags) = write_options(&self.runtime, &options)?;

@@ -60,6 +60,21 @@ describe('npm package', () => {
     assert.ok(![...packed].some((f) => f.endsWith('.test.mjs') || f.startsWith('src/')), [...packed].join(' '));
   });
 
+  it('has no `any` in the public types (only wasm-bindgen\'s raw export tables have it)', () => {
+    const strip = (text) => text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+    const offenders = [];
+    // freshet_wasm_bg.wasm.d.ts types the module's raw exports, which no entry point re-exports.
+    for (const file of [...packed].filter((f) => f.endsWith('.d.ts') && f !== 'freshet_wasm_bg.wasm.d.ts')) {
+      let text = strip(readFileSync(join(PKG, file), 'utf8'));
+      if (file === 'freshet_wasm.d.ts') {
+        // The module's raw export table: not re-exported by any entry point.
+        text = text.replace(/export interface InitOutput \{[\s\S]*?\n\}/, '');
+      }
+      for (const line of text.split('\n')) if (/\bany\b/.test(line)) offenders.push(`${file}: ${line.trim()}`);
+    }
+    assert.deepEqual(offenders, []);
+  });
+
   it('type-checks a consumer of every entry point with no implicit any', () => {
     const dir = join(scratch, 'consumer');
     mkdirSync(join(dir, 'node_modules'), { recursive: true });
