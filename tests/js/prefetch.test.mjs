@@ -283,8 +283,11 @@ describe('prefetch', () => {
       later.style.cssText = 'display:block;height:30px';
       nav.append(later);
     });
+    // Each hover rests past the delay (leaving sooner would rightly cancel it).
     await ctx.page.hover('#s1 b');
+    await until(async () => (await requests(ctx.url, `GET ${STORY('s1')}`)) === 1);
     await ctx.page.hover('#plain');
+    await sleep(150);
     await ctx.page.hover('#s2');
     await until(async () => (await requests(ctx.url, `GET ${STORY('s2')}`)) === 1);
     assert.equal(await requests(ctx.url, `GET ${STORY('s1')}`), 1);
