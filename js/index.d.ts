@@ -6,6 +6,9 @@ export type {
   CacheOptions, EntryInfo, GetOptions, InvalidateSpec, MutateOptions, PageTypeOptions, RouteRule, SetOptions, StorageInfo,
 } from './freshet_wasm.js';
 export type { PrefetchBatch, PrefetchLinksOptions, PrefetchOptions, PrefetchStats } from './freshet_wasm.js';
+export type {
+  CacheStats, HealthAlert, MetricsEvent, MetricsEventKind, MetricsOptions, MetricsTier, TierStats,
+} from './freshet_wasm.js';
 
 /** The shape of `fetch`. */
 export type FetchLike = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;

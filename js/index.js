@@ -36,6 +36,17 @@ export class Cache extends FreshetCache {
   constructor(options) {
     super(options);
     this._urls = new Map();
+    // Memo hits are counted here, in a cell of wasm memory that the metrics read when asked
+    // (a plain array when metrics are off): no call into wasm per hit.
+    this._hitCell = this.__metricsCell();
+    this._hits = new Uint32Array(1);
+    this._countHits();
+  }
+
+  // (Re)binds the hit counter; a view goes empty when wasm memory grows, and the first read
+  // through wasm after that (the memo misses then: its change counter view is empty too) rebinds it.
+  _countHits() {
+    if (this._hitCell !== 0 && memory) this._hits = new Uint32Array(memory.buffer, this._hitCell, 1);
   }
 
   _record(url) {
@@ -56,23 +67,31 @@ export class Cache extends FreshetCache {
 
   peek(url) {
     const r = this._urls.get(url);
-    if (r !== undefined && r.g === changes[0] && r.u > Date.now()) return r.v;
+    if (r !== undefined && r.g === changes[0] && r.u > Date.now()) {
+      this._hits[0]++;
+      return r.v;
+    }
     const record = this._record(url);
     const value = this.__peekId(record.id);
     remember(record, value);
+    if (this._hits.length === 0) this._countHits();
     return value;
   }
 
   get(url, options) {
     if (options === undefined) {
       const r = this._urls.get(url);
-      if (r !== undefined && r.g === changes[0] && r.f > Date.now()) return Promise.resolve(r.v);
+      if (r !== undefined && r.g === changes[0] && r.f > Date.now()) {
+        this._hits[0]++;
+        return Promise.resolve(r.v);
+      }
     }
     const record = this._record(url);
     const promise = this.__getId(record.id, options);
+    if (this._hits.length === 0) this._countHits();
     // Only a fresh hit leaves a fresh-until time; anything else needs no second call.
     views();
-    if (times[1] > 0) remember(record, this.__peekId(record.id));
+    if (times[1] > 0) remember(record, this.__valueId(record.id));
     return promise;
   }
 }

@@ -4,3 +4,5 @@
 source "$(dirname "$0")/env.sh"
 [ -f pkg/freshet_wasm_bg.wasm ] || bash scripts/build.sh
 node bench/run.mjs
+# Memory bookkeeping per entry (native, counting allocator).
+cargo bench --quiet --bench memory

@@ -12,6 +12,8 @@ if [ "$profile" = release ]; then
     pkg/freshet_wasm_bg.wasm -o pkg/freshet_wasm_bg.wasm
 fi
 cp js/index.js js/index.d.ts js/optimistic.js js/optimistic.d.ts js/server.js js/server.d.ts pkg/
+# The debug overlay is its own entry point (freshet/overlay): the core entry never imports it.
+cp js/overlay.js js/overlay.d.ts pkg/
 mkdir -p pkg/server && cp js/server/headers.js js/server/headers.d.ts pkg/server/
 cp pkg-template/package.json pkg/
 [ -f README.md ] && cp README.md pkg/

@@ -1,69 +1,127 @@
-// The first demo page: reads the studio API through freshet and logs where each read came from.
-import { createCache } from '/pkg/index.js';
+// The demo app: a small story platform (studio editor, reader, community feed) whose every read
+// and write goes through freshet. Hash routes keep it a single page, so navigating is served
+// from the memory tier and a reload from the localStorage tier.
+import { createCache, wrapFetch } from '/pkg/index.js';
+import { clearError, describe, logLine, showError } from './ui.js';
+import * as studio from './views/studio.js';
+import * as reader from './views/reader.js';
+import * as community from './views/community.js';
 
 const cache = await createCache({
   routes: [
     { pattern: '/studio/api/stories', pageType: 'writing', tags: ['stories:mine'] },
     { pattern: '/studio/api/stories/:id', pageType: 'writing', tags: ['story:{id}'] },
+    { pattern: '/studio/api/chapters/:id', pageType: 'writing', tags: ['chapter:{id}'] },
+    { pattern: '/studio/api/scenes/:id', pageType: 'writing', tags: ['scene:{id}'] },
     { pattern: '/novels/api/stories/:id', pageType: 'reading', tags: ['story:{id}'] },
-    { pattern: '/community/api/*', pageType: 'community' },
+    { pattern: '/community/api/posts', pageType: 'community', tags: ['community:posts'] },
+    { pattern: '/community/api/posts/:id', pageType: 'community', tags: ['post:{id}'] },
   ],
 });
-window.freshetCache = cache; // for poking at it from the console
+window.freshetCache = cache; // for poking at it from the console (and for the e2e tests)
 
-const log = document.getElementById('log');
+// The demo is the dev build: it carries the debug overlay (Ctrl+Shift+D panel, Ctrl+Shift+M
+// dashboard), a separate entry point that the core package never imports.
+const { installOverlay } = await import('/pkg/overlay.js');
+installOverlay(cache);
 
-/** Reads `url` through the cache and logs whether memory or the network answered. */
+/** Writes go through this `fetch`: the response's invalidation headers reach every tier and tab. */
+const fetchThrough = wrapFetch(cache);
+
+/** Sends a write; a non-2xx answer becomes an error the page shows. */
+async function send(url, init) {
+  const response = await fetchThrough(url, init);
+  if (!response.ok) {
+    const detail = await response.json().then((b) => b?.error, () => undefined);
+    throw new Error(`The server answered ${response.status}${detail ? `: ${detail}` : ''}`);
+  }
+  return response;
+}
+
+// [pattern, view module export, section]: the first match wins.
+const ROUTES = [
+  [/^\/studio$/, studio.stories, 'studio'],
+  [/^\/studio\/([\w-]+)$/, studio.outline, 'studio'],
+  [/^\/studio\/([\w-]+)\/scene\/([\w-]+)$/, studio.editor, 'studio'],
+  [/^\/read$/, reader.shelf, 'read'],
+  [/^\/read\/([\w-]+)$/, reader.story, 'read'],
+  [/^\/community$/, community.feed, 'community'],
+  [/^\/community\/([\w-]+)$/, community.post, 'community'],
+];
+
+const view = document.getElementById('view');
+let cleanups = [];
+
+/** What a view gets: reads that log where they came from, subscriptions undone on leave. */
+function context(params) {
+  return {
+    cache,
+    send,
+    params,
+    el: view,
+    navigate: (hash) => { location.hash = hash; },
+    onLeave: (fn) => cleanups.push(fn),
+    read,
+    /** `listener(value)` on every change of `url` while this view is shown. */
+    watch(url, listener) {
+      cleanups.push(cache.subscribe(url, (value) => { if (value !== undefined) listener(value); }));
+    },
+    fail: (error) => showError(describe(error)),
+    /** Prefetches, on hover, the data of every `a[data-prefetch]` under `root` (now and later). */
+    prefetchLinks(root) {
+      if (typeof cache.prefetchLinks !== 'function') return; // TEMP until prefetch lands
+      cleanups.push(cache.prefetchLinks(root, { keys: (_href, link) => [link.dataset.prefetch] }));
+    },
+  };
+}
+
+/** Reads `url` through the cache and logs whether the cache or the network answered. */
 async function read(url) {
-  const fromMemory = cache.peek(url) !== undefined;
+  // inspect, not peek: it does not count as a read in the metrics the overlay shows.
+  const state = cache.inspect(url)?.state;
+  const cached = state === 'fresh' || state === 'stale';
   const started = performance.now();
   try {
     const value = await cache.get(url);
     const ms = (performance.now() - started).toFixed(1);
-    const where = fromMemory ? 'memory' : 'network';
-    line(`${where.padEnd(7)} ${ms.padStart(6)} ms  GET ${url}  (${cache.inspect(url)?.state ?? 'not cached'})`, where);
+    const where = cached ? 'memory' : 'network';
+    logLine(`${where.padEnd(7)} ${ms.padStart(6)} ms  GET ${url}  (${cache.inspect(url)?.state ?? '-'})`, where);
     return value;
   } catch (error) {
-    line(`error   GET ${url}: ${error.message}`, 'error');
+    logLine(`error   GET ${url}: ${error.message}`, 'error');
     throw error;
   }
 }
 
-function line(text, kind) {
-  const div = document.createElement('div');
-  div.className = kind;
-  div.textContent = text;
-  log.prepend(div);
-}
-
-async function showStory(id) {
-  const story = await read(`/studio/api/stories/${id}`);
-  document.getElementById('title').textContent = story.title;
-  const outline = document.getElementById('outline');
-  outline.replaceChildren(...story.chapters.map((chapter) => {
-    const li = document.createElement('li');
-    li.textContent = `${chapter.title} — ${chapter.scenes.length} scenes`;
-    return li;
-  }));
-}
-
-async function showStories() {
-  const { stories } = await read('/studio/api/stories');
-  const list = document.getElementById('stories');
-  list.replaceChildren(...stories.map((story) => {
-    const li = document.createElement('li');
-    const button = document.createElement('button');
-    button.textContent = story.title;
-    button.dataset.story = story.id;
-    button.addEventListener('click', () => showStory(story.id));
-    li.append(button);
-    return li;
-  }));
+async function render() {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+  clearError();
+  const path = location.hash.replace(/^#/, '') || '/studio';
+  const match = ROUTES.map(([pattern, show, section]) => [pattern.exec(path), show, section]).find(([m]) => m);
+  if (!match) {
+    view.replaceChildren('Nothing here. ');
+    return;
+  }
+  const [[, ...params], show, section] = match;
+  for (const link of document.querySelectorAll('header nav a')) {
+    link.toggleAttribute('aria-current', link.dataset.section === section);
+    if (link.dataset.section === section) link.setAttribute('aria-current', 'page');
+  }
+  document.body.dataset.route = path;
+  try {
+    await show(context(params));
+  } catch (error) {
+    showError(describe(error));
+  } finally {
+    document.body.dataset.rendered = path;
+  }
 }
 
 document.getElementById('clear').addEventListener('click', () => {
   cache.clear();
-  line('cache cleared', 'memory');
+  logLine('cache cleared (memory, stored records, requests in flight; every tab)', 'memory');
+  render();
 });
 
-showStories();
+window.addEventListener('hashchange', render);
+render();

@@ -13,7 +13,7 @@ describe('fault injection', () => {
     assert.equal(added.status, 201);
     const { id, ...fault } = added.json.fault;
     assert.equal(typeof id, 'number');
-    assert.deepEqual(fault, { route: '/studio/api/scenes/s1c1x1', method: null, status: 500, count: 1, delayMs: 0 });
+    assert.deepEqual(fault, { route: '/studio/api/scenes/s1c1x1', method: null, status: 500, count: 1, delayMs: 0, holdMs: 0 });
     const failed = await call('/studio/api/scenes/s1c1x1');
     assert.equal(failed.status, 500);
     assert.equal(typeof failed.json.error, 'string');
@@ -93,6 +93,19 @@ describe('fault injection', () => {
     assert.equal((await write).json.text, 'late');
   });
 
+  test('holdMs answers with the data of the moment the request arrived, but late', async () => {
+    await addFault({ route: '/studio/api/scenes/s1c1x1', holdMs: 200, method: 'GET' });
+    const started = Date.now();
+    const slow = call('/studio/api/scenes/s1c1x1');
+    await new Promise((done) => setTimeout(done, 50));
+    await call('/studio/api/scenes/s1c1x1', { method: 'PATCH', body: { text: 'saved meanwhile' } });
+    const res = await slow;
+    assert.ok(Date.now() - started >= 190, `took ${Date.now() - started} ms`);
+    assert.equal(res.status, 200);
+    assert.notEqual(res.json.text, 'saved meanwhile', 'the held answer predates the save');
+    assert.equal((await call('/studio/api/scenes/s1c1x1')).json.text, 'saved meanwhile');
+  });
+
   test('DELETE clears pending faults; GET lists them', async () => {
     await addFault({ route: '/community/api/posts', status: 500, count: 5 });
     await addFault({ route: '/studio/api/stories', delayMs: 10 });
@@ -105,7 +118,7 @@ describe('fault injection', () => {
   test('bad fault bodies are refused with 400', async () => {
     for (const body of [
       '{', '[]', {}, { route: 'no-slash' }, { route: '/x', status: 99 }, { route: '/x', status: '500' },
-      { route: '/x', count: 0 }, { route: '/x', count: 1.5 }, { route: '/x', delayMs: -1 }, { route: '/x', method: 'FETCH' },
+      { route: '/x', count: 0 }, { route: '/x', count: 1.5 }, { route: '/x', delayMs: -1 }, { route: '/x', holdMs: 'slow' }, { route: '/x', method: 'FETCH' },
     ]) {
       const res = await call('/__test/faults', { method: 'POST', body });
       assert.equal(res.status, 400, JSON.stringify(body));

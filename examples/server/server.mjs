@@ -40,6 +40,18 @@ export function createApp({ repoRoot = REPO_ROOT } = {}) {
     timers.add(timer);
   });
 
+  // The handler answers now (its data and Date are of this moment); the bytes leave later.
+  // Node sends the head with the first body chunk, so holding `end` holds the whole answer.
+  function holdBack(res, released) {
+    const end = res.end.bind(res);
+    res.end = (...args) => {
+      released.then(() => {
+        if (!res.destroyed) end(...args);
+      });
+      return res;
+    };
+  }
+
   async function route(req, res) {
     // The raw target, not a parsed URL: the parser would resolve `..` and hide a traversal.
     const path = (req.url ?? '').split('?')[0];
@@ -61,6 +73,7 @@ export function createApp({ repoRoot = REPO_ROOT } = {}) {
       if (fault.status !== null) {
         return sendError(req, res, fault.status, `injected fault ${fault.id}: ${req.method} ${path}`);
       }
+      if (fault.holdMs > 0) holdBack(res, sleep(fault.holdMs));
     }
 
     if (req.method === 'OPTIONS') return sendPreflight(req, res);

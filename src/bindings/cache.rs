@@ -31,6 +31,7 @@ impl FreshetCache {
         let runtime = Runtime::start(runtime_config(&options)?)?;
         let prefetch = super::options::field(&options, "prefetch");
         runtime.set_route_keys(super::prefetch::route_keys(&prefetch)?);
+        runtime.configure_metrics(super::metrics::metrics_config(&options)?);
         Ok(FreshetCache { runtime })
     }
 

@@ -2,6 +2,7 @@
 //! and errors. No logic of its own.
 
 mod cache;
+mod metrics;
 mod options;
 mod prefetch;
 mod types;

@@ -66,7 +66,7 @@ pub(super) fn count(object: &JsValue, name: &str) -> Result<Option<usize>> {
     Ok(millis(object, name)?.map(|n| usize::try_from(n).unwrap_or(usize::MAX)))
 }
 
-fn flag(object: &JsValue, name: &str, default: bool) -> Result<bool> {
+pub(super) fn flag(object: &JsValue, name: &str, default: bool) -> Result<bool> {
     let value = field(object, name);
     if value.is_undefined() {
         return Ok(default);
@@ -167,7 +167,8 @@ pub fn runtime_config(options: &JsValue) -> Result<RuntimeConfig> {
     Ok(config)
 }
 
-/// Reads `invalidationOrigins`, `allowInvalidateAll`, `namespace` and `crossTab`.
+/// Reads `invalidationOrigins`, `allowInvalidateAll`, `namespace`, `crossTab` and
+/// `clearOnUnauthorized`.
 fn invalidation_config(options: &JsValue) -> Result<InvalidationConfig> {
     let mut origins = Vec::new();
     for origin in strings(options, "invalidationOrigins")? {
@@ -186,6 +187,7 @@ fn invalidation_config(options: &JsValue) -> Result<InvalidationConfig> {
         allow_star: flag(options, "allowInvalidateAll", false)?,
         namespace: text(options, "namespace")?.unwrap_or_else(|| "freshet".to_owned()),
         cross_tab: flag(options, "crossTab", true)?,
+        clear_on_unauthorized: flag(options, "clearOnUnauthorized", false)?,
     })
 }
 

@@ -54,6 +54,8 @@ export interface CacheOptions {
   allowInvalidateAll?: boolean;
   /** Exchange invalidations and wipes with the other tabs of the origin. Default true. */
   crossTab?: boolean;
+  /** A 401 response from an origin whose headers count wipes the scope like `clear()`, in every tab. Default false. */
+  clearOnUnauthorized?: boolean;
   /** Persist entries in localStorage. `false` keeps everything in memory. Default true. */
   storage?: boolean;
   /** First part of every localStorage key, and the name of the cross-tab channel. Default "freshet". */
@@ -66,6 +68,8 @@ export interface CacheOptions {
   storageBudget?: number;
   /** Most bytes of one record; larger values stay in memory only. Default 256 KiB. */
   entryBudget?: number;
+  /** Events, stats and health alerts; `false` turns recording off. Default on. */
+  metrics?: boolean | MetricsOptions;
 }
 
 /** What `invalidate` names besides a single URL. */

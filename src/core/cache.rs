@@ -9,7 +9,7 @@ use rustc_hash::FxHasher;
 
 use super::entry::{ChangeCause, Entry, EntryState, Provenance};
 use super::invalidation::{Fence, FenceLog, Subject, Target};
-use super::memory::{Limits, MemoryTier, Removed};
+use super::memory::{Limits, MemoryTier, RemovalCause, Removed};
 use super::page_type::{PageTypeId, PageTypes};
 use super::prefetch::{Governor, PrefetchConfig};
 use super::routes::Routes;
@@ -153,7 +153,12 @@ pub struct Cache<V> {
     last_focus_revalidation: Option<Millis>,
     /// Prefetch queue, slots, budget and counters (see `cache/prefetch.rs`).
     prefetch: Governor,
+    /// Keys the bounds evicted since [`Cache::take_evicted`] (for metrics; capped).
+    evicted: Vec<Box<str>>,
 }
+
+/// Most evicted keys kept for [`Cache::take_evicted`] between two calls.
+const EVICTED_KEPT: usize = 256;
 
 impl<V> Cache<V> {
     /// An empty cache.
@@ -171,6 +176,7 @@ impl<V> Cache<V> {
             groups: Vec::new(),
             seq: 0,
             last_focus_revalidation: None,
+            evicted: Vec::new(),
         }
     }
 
@@ -339,6 +345,11 @@ impl<V> Cache<V> {
         Ok(Completion::Stored { changed: true })
     }
 
+    /// Keys that the memory bounds evicted since the last call (at most 256 are kept).
+    pub fn take_evicted(&mut self) -> Vec<Box<str>> {
+        std::mem::take(&mut self.evicted)
+    }
+
     /// Stores a value given by the app as confirmed data, superseding requests in flight.
     pub fn set(
         &mut self,
@@ -469,6 +480,9 @@ impl<V> Cache<V> {
             .memory
             .insert(key, entry, now, &|k| observers.contains_key(k));
         self.unindex(&removed);
+        let evicted = removed.iter().filter(|r| r.2 == RemovalCause::Size);
+        let room = EVICTED_KEPT.saturating_sub(self.evicted.len());
+        self.evicted.extend(evicted.take(room).map(|r| r.0.clone()));
         if let Some(e) = self.memory.peek(key) {
             self.index.insert(key, e.page_type, &e.tags);
         }

@@ -53,7 +53,9 @@ pub type Removed<V> = (Box<str>, Entry<V>, RemovalCause);
 /// The memory tier.
 #[derive(Debug)]
 pub struct MemoryTier<V> {
-    map: FastMap<Box<str>, Entry<V>>,
+    /// Entries are boxed: a map slot is then 24 bytes instead of the entry's ~140, and a hash
+    /// map keeps up to half its slots empty (SPEC §10 counts bookkeeping bytes per entry).
+    map: FastMap<Box<str>, Box<Entry<V>>>,
     bytes: usize,
     tick: u64,
     limits: Limits,
@@ -87,7 +89,7 @@ impl<V> MemoryTier<V> {
 
     /// The entry for `key`, marked as used at `now`.
     pub fn get(&mut self, key: &str, now: Millis) -> Option<&mut Entry<V>> {
-        let entry = self.map.get_mut(key)?;
+        let entry = &mut **self.map.get_mut(key)?;
         self.tick += 1;
         entry.last_used_tick = self.tick;
         entry.last_used_at = now;
@@ -96,23 +98,23 @@ impl<V> MemoryTier<V> {
 
     /// The entry for `key`, without changing its recency (for metrics, the overlay, checks).
     pub fn peek(&self, key: &str) -> Option<&Entry<V>> {
-        self.map.get(key)
+        self.map.get(key).map(|e| &**e)
     }
 
     /// The entry for `key` to change in place, without changing its recency. The caller must
     /// not change its size; use [`MemoryTier::insert`] for that.
     pub fn peek_mut(&mut self, key: &str) -> Option<&mut Entry<V>> {
-        self.map.get_mut(key)
+        self.map.get_mut(key).map(|e| &mut **e)
     }
 
     /// Every entry, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Entry<V>)> {
-        self.map.iter().map(|(k, e)| (&**k, e))
+        self.map.iter().map(|(k, e)| (&**k, &**e))
     }
 
     /// Every entry to change in place (sizes must not change).
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (&str, &mut Entry<V>)> {
-        self.map.iter_mut().map(|(k, e)| (&**k, e))
+        self.map.iter_mut().map(|(k, e)| (&**k, &mut **e))
     }
 
     /// Stores `entry` (its `size` already set) as used at `now`, and evicts what the bounds
@@ -138,7 +140,7 @@ impl<V> MemoryTier<V> {
         entry.last_used_tick = self.tick;
         entry.last_used_at = now;
         self.bytes += size;
-        self.map.insert(key.into(), entry);
+        self.map.insert(key.into(), Box::new(entry));
         if self.map.len() > self.limits.max_entries || self.bytes > self.limits.max_bytes {
             self.evict_to_low_water(observed, &mut removed);
         }
@@ -149,7 +151,7 @@ impl<V> MemoryTier<V> {
     pub fn remove(&mut self, key: &str) -> Option<(Box<str>, Entry<V>)> {
         let (k, e) = self.map.remove_entry(key)?;
         self.bytes = self.bytes.saturating_sub(e.size as usize);
-        Some((k, e))
+        Some((k, *e))
     }
 
     /// Removes every entry.
@@ -157,7 +159,7 @@ impl<V> MemoryTier<V> {
         self.bytes = 0;
         self.map
             .drain()
-            .map(|(k, e)| (k, e, RemovalCause::Explicit))
+            .map(|(k, e)| (k, *e, RemovalCause::Explicit))
             .collect()
     }
 

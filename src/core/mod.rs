@@ -10,6 +10,7 @@ pub mod invalidation;
 pub mod iso8601;
 pub mod key;
 pub mod memory;
+pub mod metrics;
 pub mod optimistic;
 pub mod page_type;
 pub mod prefetch;

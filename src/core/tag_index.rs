@@ -1,8 +1,13 @@
 //! Which keys an invalidation names, found without scanning the cache: tag → keys in an ordered
-//! map (so a `story:42:*` pattern is a range scan), page type → keys, and the sorted keys
-//! themselves (so a `/path` prefix is a range scan too). Each key string is shared by the sets.
+//! map (so a `story:42:*` pattern is a range scan), and the sorted keys themselves with their
+//! page types (so a `/path` prefix is a range scan too). Each key string is shared by the sets.
+//!
+//! Memory matters here (SPEC §10: ≤ 256 bytes of bookkeeping per entry): most tags name one
+//! entry (`scene:{id}`), so a tag's keys are held inline until a second key shares the tag, and
+//! page types have no sets of their own (whole page types are invalidated by the cache's
+//! group marks, so a page-type lookup here is a scan, kept for completeness).
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::hash::BuildHasherDefault;
 use std::ops::Bound;
 use std::rc::Rc;
@@ -12,56 +17,95 @@ use rustc_hash::FxHasher;
 use super::invalidation::Target;
 use super::page_type::PageTypeId;
 
-type KeySet = HashSet<Rc<str>, BuildHasherDefault<FxHasher>>;
+type ManyKeys = HashSet<Rc<str>, BuildHasherDefault<FxHasher>>;
+
+/// The keys carrying one tag: one inline, more in a set.
+#[derive(Debug)]
+enum KeySet {
+    One(Rc<str>),
+    Many(ManyKeys),
+}
+
+impl KeySet {
+    fn insert(&mut self, key: Rc<str>) {
+        match self {
+            KeySet::One(only) if *only == key => {}
+            KeySet::One(only) => {
+                let mut set = ManyKeys::default();
+                set.insert(Rc::clone(only));
+                set.insert(key);
+                *self = KeySet::Many(set);
+            }
+            KeySet::Many(set) => {
+                set.insert(key);
+            }
+        }
+    }
+
+    /// Removes `key`; true when the set is empty afterwards.
+    fn remove(&mut self, key: &str) -> bool {
+        match self {
+            KeySet::One(only) => &**only == key,
+            KeySet::Many(set) => {
+                set.remove(key);
+                if set.len() == 1 {
+                    if let Some(last) = set.iter().next().cloned() {
+                        *self = KeySet::One(last);
+                    }
+                }
+                set_is_empty(self)
+            }
+        }
+    }
+
+    fn for_each(&self, f: &mut impl FnMut(&Rc<str>)) {
+        match self {
+            KeySet::One(only) => f(only),
+            KeySet::Many(set) => set.iter().for_each(f),
+        }
+    }
+}
+
+fn set_is_empty(set: &KeySet) -> bool {
+    matches!(set, KeySet::Many(s) if s.is_empty())
+}
 
 /// The index over the entries of one memory tier; the cache updates it on every insert,
 /// replacement and removal.
 #[derive(Debug, Default)]
 pub struct TagIndex {
     by_tag: BTreeMap<Box<str>, KeySet>,
-    by_page_type: Vec<KeySet>,
-    keys: BTreeSet<Rc<str>>,
+    keys: BTreeMap<Rc<str>, PageTypeId>,
 }
 
 impl TagIndex {
-    /// Adds `key` with its page type and tags. A key already indexed must be removed first
-    /// (with its old page type and tags).
+    /// Indexes `key` under its page type and tags (replacing nothing: remove the old entry's
+    /// tags first).
     pub fn insert(&mut self, key: &str, page_type: PageTypeId, tags: &[Box<str>]) {
-        let key: Rc<str> = Rc::from(key);
+        let key: Rc<str> = match self.keys.get_key_value(key) {
+            Some((shared, _)) => Rc::clone(shared),
+            None => Rc::from(key),
+        };
         for tag in tags {
             match self.by_tag.get_mut(&**tag) {
-                Some(set) => {
-                    set.insert(Rc::clone(&key));
-                }
+                Some(set) => set.insert(Rc::clone(&key)),
                 None => {
-                    let mut set = KeySet::default();
-                    set.insert(Rc::clone(&key));
-                    self.by_tag.insert(tag.clone(), set);
+                    self.by_tag
+                        .insert(tag.clone(), KeySet::One(Rc::clone(&key)));
                 }
             }
         }
-        let slot = page_type.index();
-        if self.by_page_type.len() <= slot {
-            self.by_page_type.resize_with(slot + 1, KeySet::default);
-        }
-        if let Some(set) = self.by_page_type.get_mut(slot) {
-            set.insert(Rc::clone(&key));
-        }
-        self.keys.insert(key);
+        self.keys.insert(key, page_type);
     }
 
-    /// Removes `key`, indexed with this page type and these tags.
-    pub fn remove(&mut self, key: &str, page_type: PageTypeId, tags: &[Box<str>]) {
+    /// Removes `key`, indexed with these tags.
+    pub fn remove(&mut self, key: &str, _page_type: PageTypeId, tags: &[Box<str>]) {
         for tag in tags {
             if let Some(set) = self.by_tag.get_mut(&**tag) {
-                set.remove(key);
-                if set.is_empty() {
+                if set.remove(key) {
                     self.by_tag.remove(&**tag);
                 }
             }
-        }
-        if let Some(set) = self.by_page_type.get_mut(page_type.index()) {
-            set.remove(key);
         }
         self.keys.remove(key);
     }
@@ -82,23 +126,24 @@ impl TagIndex {
     }
 
     /// Calls `f` with each key `target` names, in time proportional to what it names (plus a
-    /// logarithmic seek). A key may be passed more than once for a prefix target.
+    /// logarithmic seek); a page type is a scan of every key. A key may be passed more than
+    /// once for a prefix target.
     pub fn for_each_match(&self, target: &Target, mut f: impl FnMut(&Rc<str>)) {
         match target {
             Target::Key(key) => {
-                if let Some(k) = self.keys.get(&**key) {
+                if let Some((k, _)) = self.keys.get_key_value(&**key) {
                     f(k);
                 }
             }
-            Target::All => self.keys.iter().for_each(f),
-            Target::PageType(id) => {
-                if let Some(set) = self.by_page_type.get(id.index()) {
-                    set.iter().for_each(f);
-                }
-            }
+            Target::All => self.keys.keys().for_each(f),
+            Target::PageType(id) => self
+                .keys
+                .iter()
+                .filter(|(_, page_type)| *page_type == id)
+                .for_each(|(k, _)| f(k)),
             Target::Tag(tag) => {
                 if let Some(set) = self.by_tag.get(&**tag) {
-                    set.iter().for_each(f);
+                    set.for_each(&mut f);
                 }
             }
             Target::TagPrefix(prefix) => {
@@ -108,15 +153,15 @@ impl TagIndex {
                     .range::<str, _>((Bound::Included(from), Bound::Unbounded))
                     .take_while(|(tag, _)| tag.starts_with(from))
                 {
-                    set.iter().for_each(&mut f);
+                    set.for_each(&mut f);
                 }
             }
             Target::PathPrefix(prefix) => {
                 let from: &str = prefix;
                 self.keys
                     .range::<str, _>((Bound::Included(from), Bound::Unbounded))
-                    .take_while(|k| k.starts_with(from))
-                    .for_each(f);
+                    .take_while(|(k, _)| k.starts_with(from))
+                    .for_each(|(k, _)| f(k));
             }
         }
     }

@@ -3,7 +3,7 @@
 //! and removed at once. Tabs exchange events (the header values, or a wipe), never cache
 //! contents; a tab ignores its own echo (by a random tab id) and anything malformed.
 
-use js_sys::{Object, Reflect, JSON};
+use js_sys::{Array, Object, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{BroadcastChannel, MessageEvent, StorageEvent};
 
@@ -27,7 +27,55 @@ pub struct TabEvent {
     pub origin: String,
     /// The scope (user) a wipe is for: tabs of other scopes ignore it.
     pub scope: Option<String>,
+    /// What the app invalidated through the API (`invalidate`, `invalidateTags`, …).
+    pub targets: Vec<WireTarget>,
 }
+
+/// An API invalidation target as tabs exchange it: page types by name, since ids are per cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WireTarget {
+    /// One request key.
+    Key(String),
+    /// Every entry.
+    All,
+    /// Every entry of the named page type.
+    PageType(String),
+    /// Entries carrying this tag.
+    Tag(String),
+    /// Entries carrying a tag that starts with this.
+    TagPrefix(String),
+    /// Entries whose request key starts with this.
+    PathPrefix(String),
+}
+
+impl WireTarget {
+    /// The kind letter and value on the wire.
+    fn parts(&self) -> (&'static str, &str) {
+        match self {
+            WireTarget::Key(v) => ("k", v),
+            WireTarget::All => ("a", ""),
+            WireTarget::PageType(v) => ("p", v),
+            WireTarget::Tag(v) => ("t", v),
+            WireTarget::TagPrefix(v) => ("x", v),
+            WireTarget::PathPrefix(v) => ("s", v),
+        }
+    }
+
+    fn from_parts(kind: &str, value: String) -> Option<Self> {
+        Some(match kind {
+            "k" => WireTarget::Key(value),
+            "a" => WireTarget::All,
+            "p" => WireTarget::PageType(value),
+            "t" => WireTarget::Tag(value),
+            "x" => WireTarget::TagPrefix(value),
+            "s" => WireTarget::PathPrefix(value),
+            _ => return None,
+        })
+    }
+}
+
+/// Most targets one message carries; more make the receiving tabs invalidate everything.
+pub const MAX_WIRE_TARGETS: usize = 512;
 
 /// The channel of one cache; dropping it stops listening.
 pub struct Broadcast {
@@ -129,10 +177,46 @@ fn encode(event: &TabEvent, tab: &str) -> Option<String> {
         ("timestamp", text(&event.timestamp)),
         ("origin", JsValue::from_str(&event.origin)),
         ("scope", text(&event.scope)),
+        ("targets", encode_targets(&event.targets).into()),
     ] {
         Reflect::set(&o, &name.into(), &value).ok()?;
     }
     JSON::stringify(&o).ok()?.as_string()
+}
+
+/// `[[kind, value], …]`; past the limit, a single "everything" (wider, never narrower).
+fn encode_targets(targets: &[WireTarget]) -> Array {
+    let list = Array::new();
+    let all = [WireTarget::All];
+    let targets = if targets.len() > MAX_WIRE_TARGETS {
+        &all[..]
+    } else {
+        targets
+    };
+    for target in targets {
+        let (kind, value) = target.parts();
+        list.push(&Array::of2(&kind.into(), &value.into()));
+    }
+    list
+}
+
+/// The targets of a message; a malformed one makes the whole message malformed. Absent (a tab
+/// of an older version) is none.
+fn decode_targets(value: JsValue) -> Option<Vec<WireTarget>> {
+    if value.is_undefined() || value.is_null() {
+        return Some(Vec::new());
+    }
+    let list = value.dyn_into::<Array>().ok()?;
+    if list.length() as usize > MAX_WIRE_TARGETS {
+        return Some(vec![WireTarget::All]);
+    }
+    list.iter()
+        .map(|item| {
+            let pair = item.dyn_into::<Array>().ok()?;
+            let kind = pair.get(0).as_string()?;
+            WireTarget::from_parts(&kind, pair.get(1).as_string()?)
+        })
+        .collect()
 }
 
 /// The event in a message, unless it is our own echo or malformed in any way.
@@ -165,6 +249,7 @@ fn decode(data: &JsValue, own_tab: &str) -> Option<TabEvent> {
         timestamp: optional("timestamp")?,
         origin: get("origin")?.as_string()?,
         scope: optional("scope")?,
+        targets: decode_targets(get("targets")?)?,
     })
 }
 

@@ -39,8 +39,11 @@ mod apply;
 pub use apply::InvalidationConfig;
 mod mutate;
 pub use mutate::{Mutation, Populate, Rollback};
+mod metrics;
 mod persist;
 mod prefetch;
+use crate::core::metrics::{Cause, Kind, Record, Tier};
+pub use metrics::MetricsConfig;
 pub use prefetch::State as PrefetchState;
 
 pub use persist::StorageInfo;
@@ -100,6 +103,8 @@ pub struct Runtime {
     interned: RefCell<KeyInterner>,
     invalidation: InvalidationConfig,
     broadcast: RefCell<Option<Broadcast>>,
+    /// API invalidations not yet sent to the other tabs (sent once per task, see `apply`).
+    outbox: RefCell<Vec<super::broadcast::WireTarget>>,
     /// The localStorage tier (see `persist`).
     store: RefCell<persist::Tier>,
     flush_scheduled: Cell<bool>,
@@ -112,6 +117,8 @@ pub struct Runtime {
     scopes: RefCell<HashMap<String, Promise>>,
     /// Prefetch triggers, waiting promises and the predictor (see `prefetch`).
     prefetch: prefetch::State,
+    /// Events, counts and alerts (see `metrics`).
+    metrics: metrics::Recorder,
 }
 
 impl Runtime {
@@ -138,6 +145,7 @@ impl Runtime {
             interned: RefCell::default(),
             invalidation: config.invalidation,
             broadcast: RefCell::default(),
+            outbox: RefCell::default(),
             store: RefCell::new(persist::open_tier(config.storage)),
             flush_scheduled: Cell::new(false),
             generation: Cell::new(0),
@@ -145,6 +153,7 @@ impl Runtime {
             layered: Cell::new(0),
             scopes: RefCell::default(),
             prefetch: prefetch::State::default(),
+            metrics: Default::default(),
         });
         rt.listen(config.revalidate_on_focus, config.revalidate_on_reconnect);
         rt.open_broadcast();
@@ -153,7 +162,8 @@ impl Runtime {
         *rt.gc_timer.borrow_mut() = Interval::new(gc_every, move || {
             if let Some(rt) = weak.upgrade() {
                 // Busy only while a callback of ours runs; the next tick collects instead.
-                let _ = rt.with_cache(|c| c.collect_garbage(now()));
+                let removed = rt.with_cache(|c| c.collect_garbage(now()));
+                rt.metrics.removed(&removed.unwrap_or_default());
             }
         });
         Ok(rt)
@@ -265,11 +275,17 @@ impl Runtime {
         let now = now();
         if let Some(visible) = self.visible_value(key) {
             memo::record(now + memo::MEMO_SPAN, 0);
+            self.metrics
+                .record(Record::new(Kind::Hit, Tier::Memory, key));
             return Ok(visible);
         }
         if let Some(value) = self.with_cache_read(|c| read_and_record(c, key, now))? {
+            self.metrics
+                .record(Record::new(Kind::Hit, Tier::Memory, key));
             return Ok(value);
         }
+        self.metrics
+            .record(Record::new(Kind::Miss, Tier::Memory, key));
         // Only a miss looks in the storage tier, so hits pay nothing for it.
         self.restore_if_missing(key);
         Ok(self
@@ -308,6 +324,8 @@ impl Runtime {
             })
         };
         if let Some(visible) = self.visible_value(&key) {
+            self.metrics
+                .record(Record::new(Kind::Hit, Tier::Memory, &key));
             // Pending mutations: readers see their layers; the confirmed value underneath is
             // still kept fresh.
             if !matches!(serve()?, Some((_, false)))
@@ -319,9 +337,18 @@ impl Runtime {
         }
         let mut served = serve()?;
         if served.is_none() {
+            self.metrics
+                .record(Record::new(Kind::Miss, Tier::Memory, &key));
             // Only a miss looks in the storage tier, so hits pay nothing for it.
             self.restore_if_missing(&key);
             served = serve()?;
+        } else {
+            let kind = if matches!(served, Some((_, true))) {
+                Kind::StaleServed
+            } else {
+                Kind::Hit
+            };
+            self.metrics.record(Record::new(kind, Tier::Memory, &key));
         }
         if let Some((value, revalidate)) = served {
             if !revalidate {
@@ -337,7 +364,11 @@ impl Runtime {
         }
         let joined = self.pending.borrow().get(&*key).map(|(_, p)| p.clone());
         match joined {
-            Some(promise) => Ok(promise),
+            Some(promise) => {
+                self.metrics
+                    .record(Record::new(Kind::Dedup, Tier::Network, &key));
+                Ok(promise)
+            }
             None => self.start_fetch(key.into_owned(), options),
         }
     }
@@ -369,6 +400,9 @@ impl Runtime {
             .map_or(0, |s| s.len());
         let size = u32::try_from(size).unwrap_or(u32::MAX);
         self.with_cache(|c| c.set(&key, value.clone(), page_type, tags, size, now()))?;
+        self.metrics
+            .record(Record::new(Kind::Set, Tier::Memory, &key).cause(Cause::Api));
+        self.record_evictions();
         // Pending layers stay on top of the new confirmed value.
         self.rebase_layers(&key);
         self.notify(&key, &self.current_value(&key));
@@ -378,6 +412,9 @@ impl Runtime {
     /// Invalidates `url`; if it has subscribers, refetches it now.
     pub fn invalidate(self: &Rc<Self>, url: &str) -> Result<()> {
         let key = self.key_of(url)?.into_owned();
+        self.send_targets(&[Target::Key(key.as_str().into())]);
+        self.metrics
+            .record(Record::new(Kind::Invalidate, Tier::Memory, &key).cause(Cause::Api));
         let refetch = self.with_cache(|c| {
             c.invalidate(
                 Target::Key(key.clone().into()),
@@ -494,6 +531,7 @@ impl Runtime {
         self.destroyed.set(true);
         self.signals.borrow_mut().clear();
         self.gc_timer.borrow_mut().take();
+        self.stop_metrics();
         self.broadcast.borrow_mut().take();
         self.subscribers.borrow_mut().clear();
         self.reset_prefetch(true);
@@ -512,6 +550,10 @@ impl Runtime {
     /// Starts a request for `key` and returns the promise of its value.
     fn start_fetch(self: &Rc<Self>, key: String, options: ReadOptions) -> Result<Promise> {
         let ticket = self.with_cache(|c| c.begin_fetch(&key, now()))?;
+        if options.prefetch {
+            self.metrics
+                .record(Record::new(Kind::Prefetch, Tier::Network, &key));
+        }
         let token = self.next_token.get().wrapping_add(1);
         self.next_token.set(token);
         let rt = Rc::clone(self);
@@ -556,7 +598,9 @@ impl Runtime {
                 Ok(f) if f.status == 304 && validators.is_some() => f,
                 Ok(f) => {
                     self.with_cache(|c| c.fail_fetch(&ticket))?;
+                    self.record_fetch(&ticket, Kind::Error, Cause::Status(f.status));
                     self.apply_headers(&f.headers, ticket.key(), None, None);
+                    self.apply_status(f.status, ticket.key());
                     return Err(Error::Status {
                         url: ticket.key().to_owned(),
                         status: f.status,
@@ -564,6 +608,7 @@ impl Runtime {
                 }
                 Err(e) => {
                     self.with_cache(|c| c.fail_fetch(&ticket))?;
+                    self.record_fetch(&ticket, Kind::Error, Cause::Network);
                     return Err(e);
                 }
             };
@@ -593,6 +638,7 @@ impl Runtime {
                     self.with_cache(|c| c.confirm_not_modified(&ticket, arrival, now()))?;
                 match confirmed {
                     Some(Completion::Stored { .. }) => {
+                        self.record_fetch(&ticket, Kind::Set, Cause::Status(304));
                         self.persist_not_modified(ticket.key());
                         return Ok(self.current_value(ticket.key()));
                     }
@@ -619,7 +665,11 @@ impl Runtime {
             };
             let completion = self.with_cache(|c| {
                 c.complete_fetch(&ticket, arrival, now(), || decode(ticket.key(), &fetched))
-            })??;
+            })?;
+            let completion = completion.inspect_err(|_| {
+                self.record_fetch(&ticket, Kind::Error, Cause::Decode);
+            })?;
+            self.record_completion(&ticket, &completion);
             // After storing, so that the response's own headers do not fence it; its entry is
             // spared, every other one they name is invalidated before the caller sees the value.
             self.apply_headers(&fetched.headers, ticket.key(), Some(ticket.key()), None);

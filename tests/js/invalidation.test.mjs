@@ -332,6 +332,44 @@ describe('tabs', () => {
     await other.close();
   });
 
+  it('invalidations through the API reach the other page too, each in its own terms', async () => {
+    const other = await secondPage();
+    await setup(ctx.page);
+    await setup(other);
+    const settle = (page, expected) => page.evaluate(async (want) => {
+      for (let i = 0; i < 50 && JSON.stringify(states()) !== JSON.stringify(want); i++) await new Promise((r) => setTimeout(r, 2));
+      return states();
+    }, expected);
+    await ctx.page.evaluate((scene) => cache.invalidate(scene), SCENE);
+    // The read of the invalidated scene refetches it; only its state matters here.
+    assert.equal((await settle(other, S('invalidated', 'stale', 'stale', 'stale')))[SCENE], 'invalidated');
+    await ctx.page.evaluate(() => cache.invalidatePageTypes(['community']));
+    assert.equal((await settle(other, S('invalidated', 'stale', 'stale', 'invalidated')))[POSTS], 'invalidated');
+    await ctx.page.evaluate(() => cache.invalidate({ paths: ['/studio/api/scenes/s2'] }));
+    assert.equal((await settle(other, S('invalidated', 'invalidated', 'stale', 'invalidated')))[OTHER_SCENE], 'invalidated');
+    assert.equal((await other.evaluate((story) => cache.inspect(story).state, STORY)), 'stale', 'nothing more than named');
+    assert.match(await other.evaluate((scene) => cache.inspect(scene).reason, OTHER_SCENE), /tab/i);
+    await other.close();
+  });
+
+  it('malformed API targets from another tab are ignored as a whole', async () => {
+    await setup(ctx.page);
+    const result = await ctx.page.evaluate(async () => {
+      const before = states();
+      const channel = new BroadcastChannel('freshet:freshet:invalidations');
+      const base = { v: 1, tab: 'elsewhere', n: 1, wipe: false, pageTypes: null, keys: null, timestamp: null, origin: '' };
+      for (const targets of [[['k']], [['z', 'x']], 'k', [[1, 2]], [['k', '/studio/api/scenes/s1c1x1'], 'junk']]) {
+        channel.postMessage(JSON.stringify({ ...base, targets }));
+      }
+      channel.postMessage(JSON.stringify({ ...base, targets: [['p', 'no such type'], ['t', 'post:p99']] }));
+      await new Promise((r) => setTimeout(r, 50));
+      channel.close();
+      return { before, after: states() };
+    });
+    assert.deepEqual(result.after, result.before, 'an unknown page type and an unused tag match nothing; the rest was malformed');
+    assert.ok(!Object.values(result.after).includes('invalidated'));
+  });
+
   it('a well-formed event from another tab is applied', async () => {
     await setup(ctx.page);
     const result = await ctx.page.evaluate(async () => {

@@ -4,6 +4,7 @@
 use std::rc::{Rc, Weak};
 
 use js_sys::{Function, Promise};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::{Headers, Request, Response};
@@ -13,7 +14,7 @@ use crate::core::invalidation::{Fence, Target};
 use crate::core::protocol::{parse, wipes, ParseOptions, Plan, RawHeaders};
 use crate::error::Result;
 
-use super::super::broadcast::{Broadcast, TabEvent};
+use super::super::broadcast::{Broadcast, TabEvent, WireTarget};
 use super::super::clock::now;
 use super::super::headers::header;
 use super::Runtime;
@@ -30,6 +31,8 @@ pub struct InvalidationConfig {
     pub namespace: String,
     /// Exchange invalidations and wipes with the other tabs of the origin.
     pub cross_tab: bool,
+    /// A 401 from the page's origin (or an allowed one) wipes the scope like `clear()`.
+    pub clear_on_unauthorized: bool,
 }
 
 /// Longest header text kept on an entry as the cause of its invalidation.
@@ -78,6 +81,22 @@ impl Runtime {
         }
     }
 
+    /// A response's status: with `clearOnUnauthorized`, a 401 from an origin whose headers
+    /// count means the session is gone, so the user's data is wiped everywhere (SPEC §6).
+    pub(super) fn apply_status(&self, status: u16, key: &str) {
+        if status != 401 || !self.invalidation.clear_on_unauthorized || !self.origin_counts(key) {
+            return;
+        }
+        // Busy only inside one of our own callbacks; the next 401 wipes then.
+        let _ = self.clear_everywhere();
+    }
+
+    /// Whether responses for `key` may change the cache: the page's origin, or an allowed one.
+    fn origin_counts(&self, key: &str) -> bool {
+        let origin = origin_of_key(key);
+        origin.is_empty() || self.invalidation.origins.iter().any(|o| o == origin)
+    }
+
     /// The invalidation headers of a response as an event, if it has any and its origin counts.
     fn header_event(&self, headers: &Headers, key: &str) -> Option<TabEvent> {
         let page_types = header(headers, "x-cache-invalidate");
@@ -86,10 +105,10 @@ impl Runtime {
         if page_types.is_none() && keys.is_none() && clear.is_none() {
             return None;
         }
-        let origin = origin_of_key(key);
-        if !origin.is_empty() && !self.invalidation.origins.iter().any(|o| o == origin) {
+        if !self.origin_counts(key) {
             return None;
         }
+        let origin = origin_of_key(key);
         Some(TabEvent {
             wipe: clear.as_deref().is_some_and(wipes),
             page_types,
@@ -97,6 +116,7 @@ impl Runtime {
             timestamp: header(headers, "x-cache-invalidate-timestamp"),
             origin: origin.to_owned(),
             scope: self.current_scope(),
+            targets: Vec::new(),
         })
     }
 
@@ -110,8 +130,76 @@ impl Runtime {
                 let _ = self.clear();
             }
         } else {
-            let plan = self.plan_of(&event);
+            let mut plan = self.plan_of(&event);
+            plan.targets.extend(self.targets_of(&event.targets));
             self.apply_plan(plan, InvalidationSource::Tab, None);
+        }
+    }
+
+    /// Another tab's API targets in this cache's terms (unknown page types are skipped).
+    fn targets_of(&self, wire: &[WireTarget]) -> Vec<Target> {
+        wire.iter()
+            .filter_map(|t| match t {
+                WireTarget::Key(k) => Some(Target::Key(k.as_str().into())),
+                WireTarget::All => Some(Target::All),
+                WireTarget::PageType(name) => self
+                    .page_type_named(name)
+                    .ok()
+                    .flatten()
+                    .map(Target::PageType),
+                WireTarget::Tag(t) => Some(Target::Tag(t.as_str().into())),
+                WireTarget::TagPrefix(p) => Some(Target::TagPrefix(p.as_str().into())),
+                WireTarget::PathPrefix(p) => Some(Target::PathPrefix(p.as_str().into())),
+            })
+            .collect()
+    }
+
+    /// Tells the other tabs what the app invalidated here. Targets collect in an outbox sent
+    /// at the end of the task: a burst of invalidations is one message, and the caller never
+    /// waits for `postMessage` (which costs tens of µs or more with listeners in the page).
+    pub(super) fn send_targets(self: &Rc<Self>, targets: &[Target]) {
+        if self.broadcast.borrow().is_none() {
+            return;
+        }
+        let wire = targets.iter().filter_map(|t| match t {
+            Target::Key(k) => Some(WireTarget::Key(k.to_string())),
+            Target::All => Some(WireTarget::All),
+            Target::PageType(id) => self
+                .with_cache_read(|c| c.config().page_types.name(*id).to_owned())
+                .ok()
+                .map(WireTarget::PageType),
+            Target::Tag(t) => Some(WireTarget::Tag(t.to_string())),
+            Target::TagPrefix(p) => Some(WireTarget::TagPrefix(p.to_string())),
+            Target::PathPrefix(p) => Some(WireTarget::PathPrefix(p.to_string())),
+        });
+        let mut outbox = self.outbox.borrow_mut();
+        let was_empty = outbox.is_empty();
+        outbox.extend(wire);
+        if was_empty && !outbox.is_empty() {
+            let weak = Rc::downgrade(self);
+            let flush = Closure::once_into_js(move |_: JsValue| {
+                if let Some(rt) = weak.upgrade() {
+                    rt.flush_outbox();
+                }
+            });
+            match web_sys::window() {
+                Some(window) => window.queue_microtask(flush.unchecked_ref()),
+                // No window (a worker): send now rather than never.
+                None => {
+                    drop(outbox);
+                    self.flush_outbox();
+                }
+            }
+        }
+    }
+
+    fn flush_outbox(&self) {
+        let targets = std::mem::take(&mut *self.outbox.borrow_mut());
+        if let (false, Some(channel)) = (targets.is_empty(), self.broadcast.borrow().as_ref()) {
+            channel.send(&TabEvent {
+                targets,
+                ..TabEvent::default()
+            });
         }
     }
 
@@ -139,6 +227,8 @@ impl Runtime {
         if plan.targets.is_empty() {
             return;
         }
+        self.metrics
+            .invalidated(&plan.targets, &source, |t| self.target_name(t));
         let fence = Fence {
             targets: plan.targets,
             not_after: plan.not_after,
@@ -153,10 +243,13 @@ impl Runtime {
     /// Invalidates what the app names (already resolved to targets); observed entries are
     /// refetched now.
     pub fn invalidate_targets(self: &Rc<Self>, targets: Vec<Target>) -> Result<()> {
+        self.metrics
+            .invalidated(&targets, &InvalidationSource::Api, |t| self.target_name(t));
         let fence = Fence {
             targets,
             not_after: None,
         };
+        self.send_targets(&fence.targets);
         self.forget_persisted_matching(&fence);
         let refetch =
             self.with_cache(|c| c.apply_fence(fence, InvalidationSource::Api, now(), None))?;
@@ -225,6 +318,7 @@ impl Runtime {
         let write = !matches!(method, "GET" | "HEAD" | "OPTIONS") && response.ok();
         let extra = write.then(|| Target::Key(key.clone().into()));
         self.apply_headers(&response.headers(), &key, None, extra);
+        self.apply_status(response.status(), &key);
     }
 }
 

@@ -219,6 +219,9 @@ impl Runtime {
                     }
                 }
                 self.remove_layers(layers);
+                if roll_back {
+                    self.metrics.rolled_back(layers);
+                }
                 if mutation.throw_on_error {
                     Err(error)
                 } else {

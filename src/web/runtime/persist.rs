@@ -11,6 +11,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::Runtime;
 use crate::core::cache::Restored;
+use crate::core::metrics::{Cause, Kind, Record, Tier as MetricsTier};
 use crate::core::response::CacheControl;
 use crate::store::codec::{self, Meta};
 use crate::store::tier::{StorageTier, TierConfig, Times, ANONYMOUS_SCOPE};
@@ -71,6 +72,8 @@ impl Runtime {
             .ok()
             .and_then(|mut t| t.take_report());
         if let Some(error) = report {
+            self.metrics
+                .record(Record::new(Kind::Error, MetricsTier::Storage, "").cause(Cause::Storage));
             web_sys::console::warn_1(
                 &format!("freshet: {error}; the cache keeps working in memory only").into(),
             );
@@ -132,7 +135,11 @@ impl Runtime {
         let missing = self
             .with_cache(|c| c.inspect(key).is_none() && !c.is_in_flight(key))
             .unwrap_or(false);
-        if !missing || self.with_tier(|t| t.meta(key).is_none()).unwrap_or(true) {
+        if !missing {
+            return;
+        }
+        if self.with_tier(|t| t.meta(key).is_none()).unwrap_or(true) {
+            self.record_storage_miss(key);
             return;
         }
         let max_age = |name: &str| {
@@ -142,8 +149,11 @@ impl Runtime {
             })
         };
         let Some((meta, value, body_size)) = self.read_record(key, max_age) else {
+            self.record_storage_miss(key);
             return;
         };
+        self.metrics
+            .record(Record::new(Kind::Hit, MetricsTier::Storage, key));
         let _ = self.with_cache(|c| {
             let restored = Restored {
                 page_type: c.config().page_types.resolve(&meta.page_type),

@@ -1,0 +1,444 @@
+//! Metrics: what happened where, how often, how fast (SPEC §8). Pure: every call gets the time.
+//!
+//! Recording is on the read path, so an [`Event`] is small and `Copy` (24 bytes): its key and
+//! detail are ids in a bounded string table, kind, tier and cause are one-byte enums. The last
+//! [`RING_SIZE`] events are kept for inspection and latency percentiles; counts go into
+//! per-[`BUCKET_MS`] buckets kept for [`RETENTION_MS`], so windowed rates stay right however
+//! many events a window holds. Reads answered by the JS memo never reach wasm: they are counted
+//! in a cell the JS side increments and folded in here ([`Metrics::fold_memo_hits`]).
+
+mod alerts;
+pub mod export;
+mod stats;
+// Native only: they parse exports back with serde_json, a native-only dev-dependency.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests;
+
+use std::collections::VecDeque;
+
+use super::interner::KeyInterner;
+use super::Millis;
+
+pub use alerts::{Alert, AlertLevel, AlertMetric, Alerts, Notice, Thresholds};
+pub use export::{alert_json, alerts_json};
+pub use stats::{percentile, Latency, Stats, TierStats};
+
+/// How many events are kept.
+pub const RING_SIZE: usize = 1_000;
+/// Width of one counting bucket (ms): windows are rounded out to whole buckets.
+pub const BUCKET_MS: Millis = 5_000;
+/// How long counts are kept (ms): the longest window `stats` can answer.
+pub const RETENTION_MS: Millis = 3_600_000;
+/// Above this many distinct strings, the table is rebuilt from the events still kept.
+const MAX_STRINGS: usize = 4_096;
+/// "No string" in [`Event::key`] / [`Event::detail`].
+pub const NONE: u32 = u32::MAX;
+
+/// What happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Kind {
+    /// A read served data (memory, or storage after a memory miss).
+    Hit,
+    /// A read found nothing servable in the tier.
+    Miss,
+    /// A read was served stale data while a revalidation runs.
+    StaleServed,
+    /// Data was stored (a response arrived, `set`, a restore from storage).
+    Set,
+    /// An invalidation named an entry, tag, page type or path.
+    Invalidate,
+    /// An entry left a tier (bounds, idle, expiry, quota).
+    Evict,
+    /// A response arrived but was not stored (an invalidation or newer request overtook it).
+    Discard,
+    /// An optimistic layer was removed after its request failed.
+    Rollback,
+    /// A prefetch request was made.
+    Prefetch,
+    /// A read used data that a prefetch brought.
+    PrefetchUsed,
+    /// A read joined a request already in flight instead of sending another.
+    Dedup,
+    /// A request, a decode or a storage operation failed.
+    Error,
+}
+
+/// Every kind, in export order.
+pub const KINDS: [Kind; 12] = [
+    Kind::Hit,
+    Kind::Miss,
+    Kind::StaleServed,
+    Kind::Set,
+    Kind::Invalidate,
+    Kind::Evict,
+    Kind::Discard,
+    Kind::Rollback,
+    Kind::Prefetch,
+    Kind::PrefetchUsed,
+    Kind::Dedup,
+    Kind::Error,
+];
+
+impl Kind {
+    /// The name used in exports and in JS.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Hit => "hit",
+            Kind::Miss => "miss",
+            Kind::StaleServed => "stale",
+            Kind::Set => "set",
+            Kind::Invalidate => "invalidate",
+            Kind::Evict => "evict",
+            Kind::Discard => "discard",
+            Kind::Rollback => "rollback",
+            Kind::Prefetch => "prefetch",
+            Kind::PrefetchUsed => "prefetchUsed",
+            Kind::Dedup => "dedup",
+            Kind::Error => "error",
+        }
+    }
+}
+
+/// Where it happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Tier {
+    /// The memory tier.
+    Memory,
+    /// The localStorage tier.
+    Storage,
+    /// The network (`fetch`).
+    Network,
+}
+
+/// Every tier, in export order.
+pub const TIERS: [Tier; 3] = [Tier::Memory, Tier::Storage, Tier::Network];
+
+impl Tier {
+    /// The name used in exports and in JS.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Memory => "memory",
+            Tier::Storage => "storage",
+            Tier::Network => "network",
+        }
+    }
+}
+
+/// Why it happened (invalidation source, eviction reason, error class...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Cause {
+    /// Nothing more to say.
+    None,
+    /// The app called the API.
+    Api,
+    /// A response header (the event's detail names it).
+    Header,
+    /// Another tab.
+    Tab,
+    /// A mutation.
+    Mutation,
+    /// Past its storage lifetime.
+    Expired,
+    /// Unused for `gcTime`.
+    Idle,
+    /// Over the tier's bounds.
+    Size,
+    /// localStorage was full.
+    Quota,
+    /// A newer request for the key overtook this one.
+    Superseded,
+    /// An invalidation landed while the request was in flight.
+    InvalidatedInFlight,
+    /// The server answered with this HTTP status.
+    Status(u16),
+    /// `fetch` rejected.
+    Network,
+    /// The body could not be decoded.
+    Decode,
+    /// localStorage failed.
+    Storage,
+}
+
+impl Cause {
+    /// The name used in exports and in JS (`status 503` for statuses).
+    pub fn describe(self) -> String {
+        let text = match self {
+            Cause::None => "",
+            Cause::Api => "api",
+            Cause::Header => "header",
+            Cause::Tab => "tab",
+            Cause::Mutation => "mutation",
+            Cause::Expired => "expired",
+            Cause::Idle => "idle",
+            Cause::Size => "size",
+            Cause::Quota => "quota",
+            Cause::Superseded => "superseded",
+            Cause::InvalidatedInFlight => "invalidated in flight",
+            Cause::Status(code) => return format!("status {code}"),
+            Cause::Network => "network",
+            Cause::Decode => "decode",
+            Cause::Storage => "storage",
+        };
+        text.to_owned()
+    }
+}
+
+/// One recorded event.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Event {
+    /// When (ms since the epoch).
+    pub at: Millis,
+    /// What.
+    pub kind: Kind,
+    /// Where.
+    pub tier: Tier,
+    /// Id of the request key (or invalidation target) in the string table; [`NONE`] if none.
+    pub key: u32,
+    /// Id of a detail text (the invalidating header); [`NONE`] if none.
+    pub detail: u32,
+    /// How long it took (ms), for requests; 0 otherwise.
+    pub duration: u32,
+    /// Why.
+    pub cause: Cause,
+}
+
+/// Counts of one bucket (or of everything since the last clear), by kind and tier.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts([[u32; 3]; 12]);
+
+impl Counts {
+    /// The count of `kind` in `tier`.
+    pub fn get(&self, kind: Kind, tier: Tier) -> u64 {
+        self.0
+            .get(kind as usize)
+            .and_then(|row| row.get(tier as usize))
+            .map_or(0, |n| u64::from(*n))
+    }
+
+    /// The count of `kind` in every tier.
+    pub fn all(&self, kind: Kind) -> u64 {
+        TIERS.iter().map(|t| self.get(kind, *t)).sum()
+    }
+
+    fn add(&mut self, kind: Kind, tier: Tier, n: u32) {
+        if let Some(cell) = self
+            .0
+            .get_mut(kind as usize)
+            .and_then(|row| row.get_mut(tier as usize))
+        {
+            *cell = cell.saturating_add(n);
+        }
+    }
+
+    fn merge(&mut self, other: &Counts) {
+        for kind in KINDS {
+            for tier in TIERS {
+                let n = u32::try_from(other.get(kind, tier)).unwrap_or(u32::MAX);
+                self.add(kind, tier, n);
+            }
+        }
+    }
+}
+
+/// What the caller says about one event; [`Metrics::record`] stamps and stores it.
+#[derive(Clone, Copy, Debug)]
+pub struct Record<'a> {
+    /// What.
+    pub kind: Kind,
+    /// Where.
+    pub tier: Tier,
+    /// The request key or target, if any.
+    pub key: Option<&'a str>,
+    /// A detail (the invalidating header), if any.
+    pub detail: Option<&'a str>,
+    /// Duration (ms).
+    pub duration: Millis,
+    /// Why.
+    pub cause: Cause,
+}
+
+impl<'a> Record<'a> {
+    /// An event of `kind` in `tier` about `key`, with no duration, detail or cause.
+    pub fn new(kind: Kind, tier: Tier, key: &'a str) -> Self {
+        Record {
+            kind,
+            tier,
+            key: Some(key),
+            detail: None,
+            duration: 0,
+            cause: Cause::None,
+        }
+    }
+
+    /// With a cause.
+    pub fn cause(self, cause: Cause) -> Self {
+        Record { cause, ..self }
+    }
+
+    /// With a duration (ms).
+    pub fn took(self, duration: Millis) -> Self {
+        Record { duration, ..self }
+    }
+
+    /// With a detail text.
+    pub fn detail(self, detail: &'a str) -> Self {
+        Record {
+            detail: Some(detail),
+            ..self
+        }
+    }
+}
+
+/// The event log, the counting buckets and the alert state of one cache.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    events: VecDeque<Event>,
+    strings: KeyInterner,
+    /// `(bucket start, counts)`, oldest first.
+    buckets: VecDeque<(Millis, Counts)>,
+    totals: Counts,
+    since: Millis,
+    /// The last value seen in the JS memo's hit cell.
+    memo_seen: u32,
+    alerts: Alerts,
+}
+
+impl Metrics {
+    /// An empty log; `since` is the start of its first window.
+    pub fn new(now: Millis) -> Self {
+        Metrics {
+            since: now,
+            ..Metrics::default()
+        }
+    }
+
+    /// Records one event at `now`.
+    pub fn record(&mut self, now: Millis, record: Record<'_>) {
+        let key = record.key.map_or(NONE, |k| self.intern(k));
+        let detail = record.detail.map_or(NONE, |d| self.intern(d));
+        if self.events.len() >= RING_SIZE {
+            self.events.pop_front();
+        }
+        self.events.push_back(Event {
+            at: now,
+            kind: record.kind,
+            tier: record.tier,
+            key,
+            detail,
+            duration: u32::try_from(record.duration).unwrap_or(u32::MAX),
+            cause: record.cause,
+        });
+        self.count(now, record.kind, record.tier, 1);
+    }
+
+    /// Counts memory hits that the JS memo answered: `cell` is the current value of the cell it
+    /// increments (wrapping), the hits since the last call are the difference.
+    pub fn fold_memo_hits(&mut self, now: Millis, cell: u32) {
+        let new = cell.wrapping_sub(self.memo_seen);
+        self.memo_seen = cell;
+        if new > 0 {
+            self.count(now, Kind::Hit, Tier::Memory, new);
+        }
+    }
+
+    fn count(&mut self, now: Millis, kind: Kind, tier: Tier, n: u32) {
+        self.totals.add(kind, tier, n);
+        let start = now - now % BUCKET_MS;
+        match self.buckets.back_mut() {
+            // A clock going backwards counts into the newest bucket rather than reordering.
+            Some((last, counts)) if *last >= start => counts.add(kind, tier, n),
+            _ => {
+                let mut counts = Counts::default();
+                counts.add(kind, tier, n);
+                self.buckets.push_back((start, counts));
+            }
+        }
+        while self
+            .buckets
+            .front()
+            .is_some_and(|(t, _)| t.saturating_add(RETENTION_MS) < now)
+        {
+            self.buckets.pop_front();
+        }
+    }
+
+    fn intern(&mut self, text: &str) -> u32 {
+        if self.strings.len() >= MAX_STRINGS {
+            self.compact();
+        }
+        self.strings.intern(text).unwrap_or(NONE)
+    }
+
+    /// Rebuilds the string table from the strings the kept events use.
+    fn compact(&mut self) {
+        let old = std::mem::take(&mut self.strings);
+        let remap = |id: u32, strings: &mut KeyInterner| {
+            old.resolve(id)
+                .and_then(|s| strings.intern(s))
+                .unwrap_or(NONE)
+        };
+        for event in self.events.iter_mut() {
+            event.key = remap(event.key, &mut self.strings);
+            event.detail = remap(event.detail, &mut self.strings);
+        }
+    }
+
+    /// The text of a string id (a key or detail of an event).
+    pub fn text(&self, id: u32) -> Option<&str> {
+        self.strings.resolve(id)
+    }
+
+    /// The most recent events, newest last; at most `limit`.
+    pub fn events(&self, limit: usize) -> impl Iterator<Item = &Event> {
+        self.events
+            .iter()
+            .skip(self.events.len().saturating_sub(limit))
+    }
+
+    /// Counts over the last `window` ms (whole buckets), or since the last clear for `None`.
+    pub fn counts(&self, now: Millis, window: Option<Millis>) -> Counts {
+        let Some(window) = window else {
+            return self.totals;
+        };
+        let from = now.saturating_sub(window);
+        let from = from - from % BUCKET_MS;
+        let mut counts = Counts::default();
+        for (_, bucket) in self.buckets.iter().filter(|(t, _)| *t >= from) {
+            counts.merge(bucket);
+        }
+        counts
+    }
+
+    /// Counts per bucket in the last `window` ms, oldest first.
+    pub fn series(&self, now: Millis, window: Millis) -> impl Iterator<Item = &(Millis, Counts)> {
+        let from = now.saturating_sub(window);
+        let from = from - from % BUCKET_MS;
+        self.buckets.iter().filter(move |(t, _)| *t >= from)
+    }
+
+    /// When the current log started (creation or last clear).
+    pub fn since(&self) -> Millis {
+        self.since
+    }
+
+    /// The alert state.
+    pub fn alerts(&self) -> &Alerts {
+        &self.alerts
+    }
+
+    /// The alert state, to evaluate or acknowledge.
+    pub fn alerts_mut(&mut self) -> &mut Alerts {
+        &mut self.alerts
+    }
+
+    /// Forgets every event, count and alert (the memo cell position is kept).
+    pub fn clear(&mut self, now: Millis) {
+        let memo_seen = self.memo_seen;
+        let thresholds = self.alerts.thresholds().clone();
+        *self = Metrics::new(now);
+        self.memo_seen = memo_seen;
+        self.alerts = Alerts::new(thresholds);
+    }
+}
