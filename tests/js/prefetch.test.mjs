@@ -53,8 +53,12 @@ describe('prefetch', () => {
     await ctx.page.hover('#link');
     await until(async () => (await requests(ctx.url, `GET ${SCENE}`)) === 1);
     await sleep(200);
-    const read = await ctx.page.evaluate(async (url) => (await cache.get(url)).id, SCENE);
-    assert.equal(read, 's1c1x1');
+    const read = await ctx.page.evaluate(async (url) => {
+      const before = cache.inspect(url).prefetched;
+      const value = await cache.get(url);
+      return { before, id: value.id, after: cache.inspect(url).prefetched };
+    }, SCENE);
+    assert.deepEqual(read, { before: true, id: 's1c1x1', after: false }, 'the mark is cleared by the first read');
     assert.equal(await requests(ctx.url, `GET ${SCENE}`), 1);
     const s = await stats(ctx.page);
     assert.equal(s.issued, 1);
