@@ -158,7 +158,7 @@ describe('prefetch', () => {
     await until(async () => (await requests(ctx.url, `GET ${STORY('s3')}`)) === 1);
   });
 
-  it('a burst of 50 hover targets never exceeds the concurrency limit', async () => {
+  it('a burst of 50 hover targets never exceeds the concurrency limit', async (t) => {
     const ids = Array.from({ length: 50 }, (_, i) => `t${i}`);
     await fault(ctx.url, { route: '/community/api/posts', delayMs: 150, count: 50 });
     await setup(ctx.page, { prefetch: { perMinute: 100 } }, ids);
@@ -183,6 +183,7 @@ describe('prefetch', () => {
       for (const [start] of spans) most = Math.max(most, spans.filter(([s, end]) => s <= start && start < end).length);
       return { most, count: spans.length, openSeen: window.openSeen };
     });
+    t.diagnostic(`${overlap.count} requests; at most ${overlap.most} overlapping (resource timing); governor's open peak ${overlap.openSeen}`);
     assert.equal(overlap.count, 50);
     assert.ok(overlap.most <= 2, `at most 2 at once, saw ${overlap.most}`);
     assert.ok(overlap.most === 2, 'the two slots were used');
