@@ -1,14 +1,14 @@
-import type { CacheOptions, EntryInfo, GetOptions, InvalidateSpec, MutateOptions, SetOptions, StorageInfo } from './freshet_wasm.js';
+import type { CacheOptions, ClearOptions, EntryInfo, GetOptions, InvalidateSpec, MutateOptions, SetOptions, StorageInfo } from './freshet_wasm.js';
 import type { PrefetchBatch, PrefetchLinksOptions, PrefetchStats } from './freshet_wasm.js';
 import { FreshetCache } from './freshet_wasm.js';
 
 export type {
-  CacheOptions, EntryInfo, GetOptions, InvalidateSpec, MutateOptions, PageTypeOptions, RouteRule, SetOptions, StorageInfo,
+  CacheOptions, ClearOptions, EntryInfo, GetOptions, InvalidateSpec, MutateOptions, PageTypeOptions, RouteRule, SetOptions, StorageInfo,
 } from './freshet_wasm.js';
-export type { PrefetchBatch, PrefetchLinksOptions, PrefetchOptions, PrefetchStats } from './freshet_wasm.js';
 export type {
   CacheStats, HealthAlert, MetricsEvent, MetricsEventKind, MetricsOptions, MetricsTier, TierStats,
 } from './freshet_wasm.js';
+export type { PrefetchBatch, PrefetchLinksOptions, PrefetchOptions, PrefetchStats } from './freshet_wasm.js';
 
 /** The shape of `fetch`. */
 export type FetchLike = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
@@ -44,8 +44,11 @@ export declare class Cache extends FreshetCache {
   inspect(url: string): EntryInfo | undefined;
   /** Every request key in memory, sorted. */
   keys(): string[];
-  /** Empties memory, drops requests in flight and wipes the scope's persisted records, in every tab of the origin. */
-  clear(): void;
+  /**
+   * Empties memory, drops requests in flight and wipes the scope's persisted records, in every tab of the origin.
+   * `{ memory: false }` / `{ storage: false }` keeps that tier, and only this tab acts.
+   */
+  clear(what?: ClearOptions): void;
   /** Switches the user: drops memory and requests in flight; only `scope`'s persisted data is visible. */
   setScope(scope: string): void;
   /** Writes pending localStorage changes now (otherwise at the end of the task, and on pagehide). */

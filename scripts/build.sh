@@ -14,6 +14,7 @@ fi
 cp js/index.js js/index.d.ts js/optimistic.js js/optimistic.d.ts js/server.js js/server.d.ts pkg/
 # The debug overlay is its own entry point (freshet/overlay): the core entry never imports it.
 cp js/overlay.js js/overlay.d.ts pkg/
+cp js/swr.js js/swr.d.ts js/tanstack.js js/tanstack.d.ts pkg/
 mkdir -p pkg/server && cp js/server/headers.js js/server/headers.d.ts pkg/server/
 cp pkg-template/package.json pkg/
 [ -f README.md ] && cp README.md pkg/

@@ -77,7 +77,7 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::InvalidUrl { url, reason } => write!(f, "invalid URL {url:?}: {reason}"),
+            Error::InvalidUrl { url, reason } => write!(f, "invalid URL \"{url}\": {reason}"),
             Error::InvalidOptions(what) => write!(f, "invalid options: {what}"),
             Error::Network { url, message } => write!(f, "request for {url} failed: {message}"),
             Error::Status { url, status } => write!(f, "request for {url} answered HTTP {status}"),

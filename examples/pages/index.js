@@ -7,6 +7,15 @@ import * as studio from './views/studio.js';
 import * as reader from './views/reader.js';
 import * as community from './views/community.js';
 
+/** The data keys the page at hash route `route` reads first. */
+function dataOf(route) {
+  const [, section, id, , sceneId] = route.split('/');
+  if (section === 'studio') return [sceneId ? `/studio/api/scenes/${sceneId}` : id ? `/studio/api/stories/${id}` : '/studio/api/stories'];
+  if (section === 'read') return [id ? `/novels/api/stories/${id}` : '/studio/api/stories'];
+  if (section === 'community') return [id ? `/community/api/posts/${id}` : '/community/api/posts'];
+  return [];
+}
+
 const cache = await createCache({
   routes: [
     { pattern: '/studio/api/stories', pageType: 'writing', tags: ['stories:mine'] },
@@ -17,6 +26,9 @@ const cache = await createCache({
     { pattern: '/community/api/posts', pageType: 'community', tags: ['community:posts'] },
     { pattern: '/community/api/posts/:id', pageType: 'community', tags: ['post:{id}'] },
   ],
+  // The predictor learns which page follows which this session and, at idle, prefetches the
+  // data of the likeliest next page: this maps a page (a hash route) to the data it reads.
+  prefetch: { routeKeys: dataOf },
 });
 window.freshetCache = cache; // for poking at it from the console (and for the e2e tests)
 
@@ -69,7 +81,6 @@ function context(params) {
     fail: (error) => showError(describe(error)),
     /** Prefetches, on hover, the data of every `a[data-prefetch]` under `root` (now and later). */
     prefetchLinks(root) {
-      if (typeof cache.prefetchLinks !== 'function') return; // TEMP until prefetch lands
       cleanups.push(cache.prefetchLinks(root, { keys: (_href, link) => [link.dataset.prefetch] }));
     },
   };
@@ -108,6 +119,7 @@ async function render() {
     if (link.dataset.section === section) link.setAttribute('aria-current', 'page');
   }
   document.body.dataset.route = path;
+  cache.recordNavigation(path);
   try {
     await show(context(params));
   } catch (error) {

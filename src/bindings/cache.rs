@@ -29,9 +29,9 @@ impl FreshetCache {
         #[wasm_bindgen(unchecked_optional_param_type = "CacheOptions")] options: JsValue,
     ) -> Result<FreshetCache, JsValue> {
         let runtime = Runtime::start(runtime_config(&options)?)?;
+        runtime.configure_metrics(super::metrics::metrics_config(&options)?);
         let prefetch = super::options::field(&options, "prefetch");
         runtime.set_route_keys(super::prefetch::route_keys(&prefetch)?);
-        runtime.configure_metrics(super::metrics::metrics_config(&options)?);
         Ok(FreshetCache { runtime })
     }
 
@@ -201,9 +201,21 @@ impl FreshetCache {
     }
 
     /// Empties memory, drops requests in flight and wipes the scope's persisted records, in
-    /// this tab and the other tabs.
-    pub fn clear(&self) -> Result<(), JsValue> {
-        Ok(self.runtime.clear_everywhere()?)
+    /// this tab and the other tabs. `{ memory: false }` or `{ storage: false }` keeps that
+    /// tier (and then only this tab acts: a debugging aid, as in the overlay).
+    pub fn clear(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "ClearOptions")] what: JsValue,
+    ) -> Result<(), JsValue> {
+        let memory = super::options::flag(&what, "memory", true)?;
+        let storage = super::options::flag(&what, "storage", true)?;
+        match (memory, storage) {
+            (true, true) => self.runtime.clear_everywhere()?,
+            (true, false) => self.runtime.clear_memory()?,
+            (false, true) => self.runtime.clear_stored(),
+            (false, false) => {}
+        }
+        Ok(())
     }
 
     /// Switches the user: memory and requests in flight are dropped, and only `scope`'s

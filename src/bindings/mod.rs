@@ -5,6 +5,7 @@ mod cache;
 mod metrics;
 mod options;
 mod prefetch;
+mod records;
 mod types;
 
 pub use cache::FreshetCache;

@@ -72,6 +72,14 @@ export interface CacheOptions {
   metrics?: boolean | MetricsOptions;
 }
 
+/** What `clear` empties; both by default (and then in every tab). */
+export interface ClearOptions {
+  /** Memory, requests in flight, optimistic layers and the prefetch queue, in this tab. Default true. */
+  memory?: boolean;
+  /** The scope's persisted records (shared by the origin's tabs). Default true. */
+  storage?: boolean;
+}
+
 /** What `invalidate` names besides a single URL. */
 export interface InvalidateSpec {
   /** Request URLs. */

@@ -151,10 +151,12 @@ pub struct Cache<V> {
     groups: Vec<std::rc::Rc<super::group_mark::GroupMark>>,
     seq: u64,
     last_focus_revalidation: Option<Millis>,
-    /// Prefetch queue, slots, budget and counters (see `cache/prefetch.rs`).
-    prefetch: Governor,
     /// Keys the bounds evicted since [`Cache::take_evicted`] (for metrics; capped).
     evicted: Vec<Box<str>>,
+    /// Prefetch queue, slots, budget and counters (see `cache/prefetch.rs`).
+    prefetch: Governor,
+    /// The last read used prefetched data (see [`Cache::take_prefetch_use`]).
+    used_prefetch: bool,
 }
 
 /// Most evicted keys kept for [`Cache::take_evicted`] between two calls.
@@ -165,6 +167,7 @@ impl<V> Cache<V> {
     pub fn new(config: CacheConfig) -> Self {
         Cache {
             prefetch: Governor::new(config.prefetch.clone()),
+            used_prefetch: false,
             memory: MemoryTier::new(config.limits),
             config,
             in_flight: FastMap::default(),
@@ -206,7 +209,7 @@ impl<V> Cache<V> {
         let in_flight = self.in_flight.contains_key(key);
         let Some(entry) = self.memory.peek(key) else {
             return if in_flight {
-                self.prefetch.adopt(key);
+                self.used_prefetch |= self.prefetch.adopt(key);
                 ReadPlan::Join
             } else {
                 ReadPlan::Fetch
@@ -228,6 +231,7 @@ impl<V> Cache<V> {
                 Some(entry) => {
                     if std::mem::take(&mut entry.prefetched) {
                         self.prefetch.record_used();
+                        self.used_prefetch = true;
                     }
                     ReadPlan::Serve {
                         value: entry.value(),
@@ -238,7 +242,7 @@ impl<V> Cache<V> {
                 None => ReadPlan::Fetch,
             },
             None if in_flight => {
-                self.prefetch.adopt(key);
+                self.used_prefetch |= self.prefetch.adopt(key);
                 ReadPlan::Join
             }
             None => ReadPlan::Fetch,
@@ -261,6 +265,7 @@ impl<V> Cache<V> {
         };
         if servable && std::mem::take(&mut entry.prefetched) {
             self.prefetch.record_used();
+            self.used_prefetch = true;
         }
         servable.then(|| entry.value())
     }
@@ -343,6 +348,12 @@ impl<V> Cache<V> {
         entry.prefetched = mark;
         self.insert(key, entry, now);
         Ok(Completion::Stored { changed: true })
+    }
+
+    /// Whether a read since the last call used prefetched data (its first read, or a read
+    /// that joined the prefetch in flight), for metrics; the runtime asks after each read.
+    pub fn take_prefetch_use(&mut self) -> bool {
+        std::mem::take(&mut self.used_prefetch)
     }
 
     /// Keys that the memory bounds evicted since the last call (at most 256 are kept).
@@ -444,7 +455,7 @@ impl<V> Cache<V> {
             })
             .map(|k| k.to_string())
             .collect();
-        keys.sort_unstable();
+        crate::core::sort::sort(&mut keys);
         keys
     }
 
@@ -467,7 +478,7 @@ impl<V> Cache<V> {
     ) -> (PageTypeId, Box<[Box<str>]>) {
         let (route_type, mut tags) = self.config.routes.classify(key);
         tags.extend(extra_tags);
-        tags.sort_unstable();
+        crate::core::sort::sort(&mut tags);
         tags.dedup();
         let tags = tags.into_iter().map(String::into_boxed_str).collect();
         (page_type.or(route_type).unwrap_or(PageTypeId::BROWSE), tags)

@@ -110,7 +110,7 @@ fn push_sorted_query(key: &mut String, query: &str) {
     if pairs.is_empty() {
         return;
     }
-    pairs.sort_by(|a, b| param_name(a).cmp(param_name(b)));
+    crate::core::sort::sort_stable_by(&mut pairs, |a, b| param_name(a) < param_name(b));
     key.push('?');
     for (i, pair) in pairs.iter().enumerate() {
         if i > 0 {

@@ -202,7 +202,7 @@ impl<V> MemoryTier<V> {
             .filter(|(k, _)| !observed(k))
             .map(|(k, e)| (e.last_used_tick, k.clone()))
             .collect();
-        candidates.sort_unstable_by_key(|(tick, _)| *tick);
+        crate::core::sort::sort_by(&mut candidates, |a, b| a.0 < b.0);
         for (_, key) in candidates {
             if self.map.len() <= entry_goal && self.bytes <= byte_goal {
                 break;

@@ -17,6 +17,7 @@ pub mod prefetch;
 pub mod protocol;
 pub mod response;
 pub mod routes;
+pub mod sort;
 pub mod tag_index;
 
 /// Milliseconds: durations, and times since the Unix epoch on the client's clock.

@@ -268,12 +268,15 @@ impl Governor {
     }
 
     /// An app read joined the open prefetch of `key` (if there is one): its data is used.
-    pub fn adopt(&mut self, key: &str) {
-        if let Some(active) = self.active.get_mut(key) {
-            if !active.adopted {
+    /// Returns whether this read is the one that used it.
+    pub fn adopt(&mut self, key: &str) -> bool {
+        match self.active.get_mut(key) {
+            Some(active) if !active.adopted => {
                 active.adopted = true;
                 self.stats.used += 1;
+                true
             }
+            _ => false,
         }
     }
 

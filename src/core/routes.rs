@@ -18,14 +18,14 @@ pub enum RouteError {
 impl std::fmt::Display for RouteError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            RouteError::NotAPath(p) => write!(f, "route pattern {p:?} must start with '/'"),
+            RouteError::NotAPath(p) => write!(f, "route pattern \"{p}\" must start with '/'"),
             RouteError::BadSegment(p) => write!(
                 f,
-                "route pattern {p:?}: '*' only as the last segment, ':' needs a name"
+                "route pattern \"{p}\": '*' only as the last segment, ':' needs a name"
             ),
             RouteError::UnknownParameter(t) => write!(
                 f,
-                "tag template {t:?} names a parameter the route does not have"
+                "tag template \"{t}\" names a parameter the route does not have"
             ),
         }
     }

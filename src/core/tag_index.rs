@@ -170,7 +170,7 @@ impl TagIndex {
     pub fn matching(&self, target: &Target) -> Vec<Rc<str>> {
         let mut out = Vec::new();
         self.for_each_match(target, |k| out.push(Rc::clone(k)));
-        out.sort_unstable();
+        crate::core::sort::sort(&mut out);
         out.dedup();
         out
     }

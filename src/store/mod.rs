@@ -4,6 +4,7 @@
 //! [`codec`] is the record format, [`tier`] the logic (index, dirty set, budget, quota, scopes).
 
 pub mod codec;
+pub mod records;
 pub mod tier;
 
 #[cfg(test)]

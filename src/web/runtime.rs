@@ -39,12 +39,14 @@ mod apply;
 pub use apply::InvalidationConfig;
 mod mutate;
 pub use mutate::{Mutation, Populate, Rollback};
+mod health;
 mod metrics;
 mod persist;
-mod prefetch;
-use crate::core::metrics::{Cause, Kind, Record, Tier};
+use crate::core::metrics::{Cause, Kind, Tier};
 pub use metrics::MetricsConfig;
+mod prefetch;
 pub use prefetch::State as PrefetchState;
+mod records;
 
 pub use persist::StorageInfo;
 
@@ -115,10 +117,10 @@ pub struct Runtime {
     layered: Cell<usize>,
     /// The last mutation of each serial scope.
     scopes: RefCell<HashMap<String, Promise>>,
-    /// Prefetch triggers, waiting promises and the predictor (see `prefetch`).
-    prefetch: prefetch::State,
     /// Events, counts and alerts (see `metrics`).
     metrics: metrics::Recorder,
+    /// Prefetch triggers, waiting promises and the predictor (see `prefetch`).
+    prefetch: prefetch::State,
 }
 
 impl Runtime {
@@ -152,8 +154,8 @@ impl Runtime {
             overlays: RefCell::default(),
             layered: Cell::new(0),
             scopes: RefCell::default(),
-            prefetch: prefetch::State::default(),
             metrics: Default::default(),
+            prefetch: prefetch::State::default(),
         });
         rt.listen(config.revalidate_on_focus, config.revalidate_on_reconnect);
         rt.open_broadcast();
@@ -275,22 +277,20 @@ impl Runtime {
         let now = now();
         if let Some(visible) = self.visible_value(key) {
             memo::record(now + memo::MEMO_SPAN, 0);
-            self.metrics
-                .record(Record::new(Kind::Hit, Tier::Memory, key));
+            self.metrics.event(Kind::Hit, Tier::Memory, key);
             return Ok(visible);
         }
         if let Some(value) = self.with_cache_read(|c| read_and_record(c, key, now))? {
-            self.metrics
-                .record(Record::new(Kind::Hit, Tier::Memory, key));
+            self.metrics.event(Kind::Hit, Tier::Memory, key);
+            self.record_prefetch_use(key);
             return Ok(value);
         }
-        self.metrics
-            .record(Record::new(Kind::Miss, Tier::Memory, key));
+        self.metrics.event(Kind::Miss, Tier::Memory, key);
         // Only a miss looks in the storage tier, so hits pay nothing for it.
         self.restore_if_missing(key);
-        Ok(self
-            .with_cache_read(|c| read_and_record(c, key, now))?
-            .unwrap_or(JsValue::UNDEFINED))
+        let value = self.with_cache_read(|c| read_and_record(c, key, now))?;
+        self.record_prefetch_use(key);
+        Ok(value.unwrap_or(JsValue::UNDEFINED))
     }
 
     /// Reads `url`: from memory when servable (revalidating stale data in the background),
@@ -324,8 +324,7 @@ impl Runtime {
             })
         };
         if let Some(visible) = self.visible_value(&key) {
-            self.metrics
-                .record(Record::new(Kind::Hit, Tier::Memory, &key));
+            self.metrics.event(Kind::Hit, Tier::Memory, &key);
             // Pending mutations: readers see their layers; the confirmed value underneath is
             // still kept fresh.
             if !matches!(serve()?, Some((_, false)))
@@ -336,9 +335,9 @@ impl Runtime {
             return Ok(Promise::resolve(&visible));
         }
         let mut served = serve()?;
+        self.record_prefetch_use(&key);
         if served.is_none() {
-            self.metrics
-                .record(Record::new(Kind::Miss, Tier::Memory, &key));
+            self.metrics.event(Kind::Miss, Tier::Memory, &key);
             // Only a miss looks in the storage tier, so hits pay nothing for it.
             self.restore_if_missing(&key);
             served = serve()?;
@@ -348,7 +347,7 @@ impl Runtime {
             } else {
                 Kind::Hit
             };
-            self.metrics.record(Record::new(kind, Tier::Memory, &key));
+            self.metrics.event(kind, Tier::Memory, &key);
         }
         if let Some((value, revalidate)) = served {
             if !revalidate {
@@ -365,8 +364,7 @@ impl Runtime {
         let joined = self.pending.borrow().get(&*key).map(|(_, p)| p.clone());
         match joined {
             Some(promise) => {
-                self.metrics
-                    .record(Record::new(Kind::Dedup, Tier::Network, &key));
+                self.metrics.event(Kind::Dedup, Tier::Network, &key);
                 Ok(promise)
             }
             None => self.start_fetch(key.into_owned(), options),
@@ -401,7 +399,7 @@ impl Runtime {
         let size = u32::try_from(size).unwrap_or(u32::MAX);
         self.with_cache(|c| c.set(&key, value.clone(), page_type, tags, size, now()))?;
         self.metrics
-            .record(Record::new(Kind::Set, Tier::Memory, &key).cause(Cause::Api));
+            .caused(Kind::Set, Tier::Memory, &key, Cause::Api);
         self.record_evictions();
         // Pending layers stay on top of the new confirmed value.
         self.rebase_layers(&key);
@@ -414,7 +412,7 @@ impl Runtime {
         let key = self.key_of(url)?.into_owned();
         self.send_targets(&[Target::Key(key.as_str().into())]);
         self.metrics
-            .record(Record::new(Kind::Invalidate, Tier::Memory, &key).cause(Cause::Api));
+            .caused(Kind::Invalidate, Tier::Memory, &key, Cause::Api);
         let refetch = self.with_cache(|c| {
             c.invalidate(
                 Target::Key(key.clone().into()),
@@ -493,7 +491,7 @@ impl Runtime {
                 .map(|(k, _)| k.to_owned())
                 .collect::<Vec<_>>()
         })?;
-        keys.sort_unstable();
+        crate::core::sort::sort(&mut keys);
         Ok(keys)
     }
 
@@ -512,7 +510,9 @@ impl Runtime {
         Ok(())
     }
 
-    fn clear_memory(&self) -> Result<()> {
+    /// Empties memory, requests in flight, optimistic layers and the prefetch queue of this tab;
+    /// persisted records stay (reads restore them).
+    pub fn clear_memory(&self) -> Result<()> {
         self.with_cache(|c| c.clear())?;
         self.generation.set(self.generation.get().wrapping_add(1));
         if let Ok(mut overlays) = self.overlays.try_borrow_mut() {
@@ -551,8 +551,7 @@ impl Runtime {
     fn start_fetch(self: &Rc<Self>, key: String, options: ReadOptions) -> Result<Promise> {
         let ticket = self.with_cache(|c| c.begin_fetch(&key, now()))?;
         if options.prefetch {
-            self.metrics
-                .record(Record::new(Kind::Prefetch, Tier::Network, &key));
+            self.metrics.event(Kind::Prefetch, Tier::Network, &key);
         }
         let token = self.next_token.get().wrapping_add(1);
         self.next_token.set(token);

@@ -177,7 +177,7 @@ describe('reference app scenarios', () => {
     await other.close();
   });
 
-  it('8. hover a story link past the delay, then open it: its data comes from the cache', { todo: 'prefetch lands with issue 6' }, async () => {
+  it('8. hover a story link past the delay, then open it: its data comes from the cache', async () => {
     await open(ctx, '#/studio');
     await ctx.page.locator('a[data-story="s2"]').hover();
     await until(async () => (await requests(ctx.url, 'GET /studio/api/stories/s2')) === 1, 'the hover prefetched s2');

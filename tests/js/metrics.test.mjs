@@ -160,6 +160,31 @@ describe('metrics', () => {
     await ctx.page.evaluate(() => window.reporting.destroy());
   });
 
+  it('records evictions by the memory bound and rolled-back mutations', async () => {
+    await fault(ctx.url, { route: '/community/api/posts/p1/like', method: 'POST', status: 500, count: 1 });
+    const result = await ctx.page.evaluate(async () => {
+      const cache = await freshet.createCache({ storage: false, maxEntries: 4 });
+      for (let i = 0; i < 6; i++) cache.set(`/studio/api/scenes/k${i}`, { i });
+      await cache.get('/community/api/posts/p1');
+      await cache.mutate('/community/api/posts/p1', {
+        optimisticData: (post) => ({ ...post, liked: !post.liked }),
+        request: { url: '/community/api/posts/p1/like', method: 'POST' },
+        throwOnError: false,
+      });
+      const events = cache.events();
+      return {
+        evicted: events.filter((e) => e.kind === 'evict').map((e) => [e.key, e.cause]),
+        rollbacks: events.filter((e) => e.kind === 'rollback').map((e) => [e.key, e.cause]),
+        stats: cache.stats(),
+      };
+    });
+    assert.ok(result.evicted.length >= 1);
+    assert.deepEqual(result.evicted[0], ['/studio/api/scenes/k0', 'size']);
+    assert.equal(result.stats.evictions, result.evicted.length);
+    assert.deepEqual(result.rollbacks, [['/community/api/posts/p1', 'mutation']]);
+    assert.equal(result.stats.rollbacks, 1);
+  });
+
   it('records nothing when switched off, and clearMetrics starts over', async () => {
     const result = await ctx.page.evaluate(async (a) => {
       const off = await freshet.createCache({ storage: false, metrics: false });
@@ -175,5 +200,26 @@ describe('metrics', () => {
     assert.deepEqual(result.off, [0, 0]);
     assert.equal(result.before, 2);
     assert.deepEqual(result.after, [0, 0]);
+  });
+
+  it('counts prefetches and how many of them the app used', async () => {
+    const result = await ctx.page.evaluate(async ([a, b]) => {
+      const cache = await freshet.createCache({ storage: false });
+      await cache.preload(a);
+      await cache.preload(b);
+      const before = cache.stats();
+      await cache.get(a); // the first read of prefetched data: used
+      await cache.get(a); // later reads are plain hits
+      cache.peek(a);
+      const after = cache.stats();
+      return {
+        before: { prefetched: before.prefetched, used: before.prefetchUsed },
+        after: { prefetched: after.prefetched, used: after.prefetchUsed, rate: after.prefetchUseRate },
+        kinds: cache.events().map((e) => e.kind).filter((k) => k.startsWith('prefetch')),
+      };
+    }, [A, B]);
+    assert.deepEqual(result.before, { prefetched: 2, used: 0 });
+    assert.deepEqual(result.after, { prefetched: 2, used: 1, rate: 0.5 });
+    assert.deepEqual(result.kinds, ['prefetch', 'prefetch', 'prefetchUsed']);
   });
 });

@@ -65,7 +65,7 @@ impl<V> Cache<V> {
             }
         }
         self.fence(seq, fence);
-        named.sort_unstable();
+        crate::core::sort::sort(&mut named);
         named.dedup();
         named
     }

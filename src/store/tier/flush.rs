@@ -46,7 +46,7 @@ impl<S: Storage> StorageTier<S> {
             })
             .filter(|(live, value, ..)| !live || *value <= ceiling)
             .collect();
-        candidates.sort_unstable();
+        crate::core::sort::sort(&mut candidates);
         candidates.into_iter().map(|(.., k)| k.clone()).collect()
     }
 
@@ -54,7 +54,7 @@ impl<S: Storage> StorageTier<S> {
     /// (or the whole index, when the journal has grown). Unchanged records are not rewritten.
     pub fn flush(&mut self, now: Millis) -> FlushReport {
         let mut pending: Vec<(String, Pending)> = self.pending.drain().collect();
-        pending.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        crate::core::sort::sort_by(&mut pending, |a, b| a.0 < b.0);
         let mut report = std::mem::take(&mut self.report);
         if self.storage.is_none() {
             return report;

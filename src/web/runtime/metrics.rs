@@ -7,19 +7,15 @@
 //! panicking).
 
 use std::cell::{Cell, RefCell};
-use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use js_sys::Function;
-use wasm_bindgen::JsValue;
 
 use crate::core::cache::{Completion, DiscardReason, Ticket};
 use crate::core::entry::InvalidationSource;
 use crate::core::invalidation::Target;
 use crate::core::memory::{RemovalCause, Removed};
-use crate::core::metrics::{
-    alert_json, Cause, Kind, Metrics, Notice, Record, Stats, Thresholds, Tier,
-};
+use crate::core::metrics::{Cause, Kind, Metrics, Record, Thresholds, Tier};
 use crate::core::Millis;
 use crate::web::clock::now;
 use crate::web::timer::Interval;
@@ -27,7 +23,7 @@ use crate::web::timer::Interval;
 use super::Runtime;
 
 /// How often alerts are judged for the callback and the report (ms).
-const CHECK_EVERY: u32 = 5_000;
+pub(super) const CHECK_EVERY: u32 = 5_000;
 
 /// The `metrics` option.
 pub struct MetricsConfig {
@@ -57,19 +53,19 @@ impl Default for MetricsConfig {
 
 /// The log and its settings, owned by the runtime.
 pub struct Recorder {
-    enabled: Cell<bool>,
+    pub(super) enabled: Cell<bool>,
     /// Set while the JS side re-reads a value it already counted (see `peek_id_quietly`).
-    paused: Cell<bool>,
-    log: RefCell<Metrics>,
+    pub(super) paused: Cell<bool>,
+    pub(super) log: RefCell<Metrics>,
     /// Incremented by the JS side for every read its memo answers (see `js/index.js`). Leaked
     /// on purpose (4 bytes per cache): JS holds a view of its address, and may still increment
     /// it after `free()` dropped the runtime, which must never write into reused memory.
-    memo_hits: &'static AtomicU32,
-    window: Cell<Millis>,
-    on_alert: RefCell<Option<Function>>,
-    report: RefCell<Option<(String, Millis)>>,
-    last_report: Cell<Millis>,
-    timer: RefCell<Option<Interval>>,
+    pub(super) memo_hits: &'static AtomicU32,
+    pub(super) window: Cell<Millis>,
+    pub(super) on_alert: RefCell<Option<Function>>,
+    pub(super) report: RefCell<Option<(String, Millis)>>,
+    pub(super) last_report: Cell<Millis>,
+    pub(super) timer: RefCell<Option<Interval>>,
 }
 
 impl Default for Recorder {
@@ -102,6 +98,16 @@ impl Recorder {
             log.fold_memo_hits(now, self.memo_hits.load(Ordering::Relaxed));
             log.record(now, record);
         }
+    }
+
+    /// Records `kind` in `tier` about `key` (the common one-line form).
+    pub fn event(&self, kind: Kind, tier: Tier, key: &str) {
+        self.record(Record::new(kind, tier, key));
+    }
+
+    /// [`Recorder::event`] with a cause.
+    pub fn caused(&self, kind: Kind, tier: Tier, key: &str, cause: Cause) {
+        self.record(Record::new(kind, tier, key).cause(cause));
     }
 
     /// Records one invalidation event per target, with its source.
@@ -181,104 +187,6 @@ impl Recorder {
 }
 
 impl Runtime {
-    /// Applies the `metrics` option; starts the alert and report timer if either is wanted.
-    pub fn configure_metrics(self: &Rc<Self>, config: MetricsConfig) {
-        let m = &self.metrics;
-        m.enabled.set(config.enabled);
-        m.window.set(config.window.max(1));
-        if let Ok(mut log) = m.log.try_borrow_mut() {
-            *log = Metrics::new(now());
-            *log.alerts_mut() = crate::core::metrics::Alerts::new(config.thresholds);
-        }
-        let watched = config.enabled && (config.on_alert.is_some() || config.report.is_some());
-        *m.on_alert.borrow_mut() = config.on_alert;
-        *m.report.borrow_mut() = config.report.map(|(url, every)| (url, Millis::from(every)));
-        m.last_report.set(now());
-        if watched {
-            let every = m
-                .report
-                .borrow()
-                .as_ref()
-                .map_or(CHECK_EVERY, |(_, every)| {
-                    u32::try_from(*every)
-                        .unwrap_or(CHECK_EVERY)
-                        .min(CHECK_EVERY)
-                });
-            let weak: Weak<Runtime> = Rc::downgrade(self);
-            *m.timer.borrow_mut() = Interval::new(every, move || {
-                if let Some(rt) = weak.upgrade() {
-                    rt.check_alerts();
-                    rt.send_report(false);
-                }
-            });
-        }
-    }
-
-    /// Stats over `window` ms (or since the log started), with the storage tier's bytes.
-    pub fn metrics_stats(&self, window: Option<Millis>) -> Stats {
-        let bytes = self.storage_info().map_or(0, |s| s.bytes as u64);
-        let mut stats = self
-            .metrics
-            .with_log(|log, now| log.stats(now, window))
-            .unwrap_or_default();
-        stats.storage_bytes = bytes;
-        stats
-    }
-
-    /// Judges the alert window now, calls `onAlert` for each change; returns the active alerts
-    /// as a JSON array.
-    pub fn check_alerts(&self) -> String {
-        if !self.metrics.enabled() {
-            return "[]".into();
-        }
-        let stats = self.metrics_stats(Some(self.metrics.alert_window()));
-        let notices: Vec<Notice> = self
-            .metrics
-            .with_log(|log, now| log.alerts_mut().evaluate(&stats, now))
-            .unwrap_or_default();
-        let callback = self.metrics.on_alert.borrow().clone();
-        if let Some(callback) = callback {
-            for notice in notices {
-                let mut text = String::new();
-                alert_json(&mut text, &notice.alert, notice.active);
-                if let Ok(alert) = js_sys::JSON::parse(&text) {
-                    // The app's callback throwing is its own affair; the cache goes on.
-                    let _ = callback.call1(&JsValue::UNDEFINED, &alert);
-                }
-            }
-        }
-        self.metrics
-            .with_log(|log, _| crate::core::metrics::alerts_json(log.alerts().active()))
-            .unwrap_or_else(|| "[]".into())
-    }
-
-    /// Sends `{ stats, alerts }` to the report URL if one is set and it is due (or `force`).
-    pub fn send_report(&self, force: bool) {
-        let Some((url, every)) = self.metrics.report.borrow().clone() else {
-            return;
-        };
-        let now = now();
-        // A little slack: the timer ticking a few ms early must not skip a whole period.
-        if !force && now.saturating_sub(self.metrics.last_report.get()) + 50 < every {
-            return;
-        }
-        self.metrics.last_report.set(now);
-        let stats = self.metrics_stats(Some(every));
-        let body = self.metrics.with_log(|log, _| {
-            format!(
-                "{{\"stats\":{},\"alerts\":{}}}",
-                log.stats_json(&stats),
-                crate::core::metrics::alerts_json(log.alerts().active())
-            )
-        });
-        if let (Some(body), Some(window)) = (body, web_sys::window()) {
-            // A beacon refused (too large, page unloading) is simply not sent.
-            let _ = window
-                .navigator()
-                .send_beacon_with_opt_str(&url, Some(&body));
-        }
-    }
-
     /// How an invalidation target reads in events: the key, `tag:…`, `pageType:…`.
     pub(super) fn target_name(&self, target: &Target) -> String {
         match target {
@@ -322,6 +230,17 @@ impl Runtime {
         }
     }
 
+    /// Records that the read of `key` just made used prefetched data (the core says so once).
+    #[inline(never)]
+    pub(super) fn record_prefetch_use(&self, key: &str) {
+        if self
+            .with_cache_read(|c| c.take_prefetch_use())
+            .unwrap_or(false)
+        {
+            self.metrics.event(Kind::PrefetchUsed, Tier::Memory, key);
+        }
+    }
+
     /// Records the entries the memory bounds evicted to make room (the core keeps their keys).
     #[inline(never)]
     pub(super) fn record_evictions(&self) {
@@ -342,63 +261,5 @@ impl Runtime {
             self.metrics
                 .record(Record::new(Kind::Miss, Tier::Storage, key));
         }
-    }
-
-    /// [`Runtime::peek_id`] without recording: `get` asks for the value of a hit it already
-    /// counted, to memoize it.
-    pub fn peek_id_quietly(&self, id: u32) -> crate::Result<JsValue> {
-        self.metrics.paused.set(true);
-        let value = self.peek_id(id);
-        self.metrics.paused.set(false);
-        value
-    }
-
-    /// The address of the cell JS counts memo hits in; 0 when metrics are off.
-    pub fn metrics_memo_cell(&self) -> u32 {
-        self.metrics.memo_cell()
-    }
-
-    /// [`Runtime::metrics_stats`] as JSON, with its series.
-    pub fn metrics_stats_json(&self, window: Option<Millis>) -> String {
-        let stats = self.metrics_stats(window);
-        let json = self.metrics.with_log(|log, _| log.stats_json(&stats));
-        json.unwrap_or_else(|| "null".into())
-    }
-
-    /// The last `limit` events as a JSON array.
-    pub fn metrics_events_json(&self, limit: usize) -> String {
-        let json = self.metrics.with_log(|log, _| log.events_json(limit));
-        json.unwrap_or_else(|| "[]".into())
-    }
-
-    /// Everything since the log started, as JSON or CSV (`csv` true).
-    pub fn metrics_export(&self, csv: bool) -> String {
-        let stats = self.metrics_stats(None);
-        let text = self.metrics.with_log(|log, _| {
-            if csv {
-                log.export_csv(&stats)
-            } else {
-                log.export_json(&stats)
-            }
-        });
-        text.unwrap_or_default()
-    }
-
-    /// Acknowledges an active alert; false if there is none with `id`.
-    pub fn acknowledge_alert(&self, id: u32) -> bool {
-        let acknowledged = self
-            .metrics
-            .with_log(|log, _| log.alerts_mut().acknowledge(id));
-        acknowledged.unwrap_or(false)
-    }
-
-    /// Forgets every event, count and alert.
-    pub fn clear_metrics(&self) {
-        self.metrics.with_log(|log, now| log.clear(now));
-    }
-
-    /// Stops the metrics timer (on destroy).
-    pub fn stop_metrics(&self) {
-        self.metrics.timer.borrow_mut().take();
     }
 }

@@ -11,7 +11,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::Runtime;
 use crate::core::cache::Restored;
-use crate::core::metrics::{Cause, Kind, Record, Tier as MetricsTier};
+use crate::core::metrics::{Cause, Kind, Tier as MetricsTier};
 use crate::core::response::CacheControl;
 use crate::store::codec::{self, Meta};
 use crate::store::tier::{StorageTier, TierConfig, Times, ANONYMOUS_SCOPE};
@@ -54,7 +54,7 @@ pub struct StorageInfo {
 }
 
 impl Runtime {
-    fn with_tier<T>(&self, f: impl FnOnce(&mut Tier) -> T) -> Option<T> {
+    pub(super) fn with_tier<T>(&self, f: impl FnOnce(&mut Tier) -> T) -> Option<T> {
         let result = self
             .store
             .try_borrow_mut()
@@ -73,7 +73,7 @@ impl Runtime {
             .and_then(|mut t| t.take_report());
         if let Some(error) = report {
             self.metrics
-                .record(Record::new(Kind::Error, MetricsTier::Storage, "").cause(Cause::Storage));
+                .caused(Kind::Error, MetricsTier::Storage, "", Cause::Storage);
             web_sys::console::warn_1(
                 &format!("freshet: {error}; the cache keeps working in memory only").into(),
             );
@@ -117,7 +117,7 @@ impl Runtime {
 
     /// Schedules one flush at the end of this task (a microtask), coalescing every write
     /// made until then.
-    fn schedule_flush(self: &Rc<Self>) {
+    pub(super) fn schedule_flush(self: &Rc<Self>) {
         if self.flush_scheduled.replace(true) {
             return;
         }
@@ -152,8 +152,7 @@ impl Runtime {
             self.record_storage_miss(key);
             return;
         };
-        self.metrics
-            .record(Record::new(Kind::Hit, MetricsTier::Storage, key));
+        self.metrics.event(Kind::Hit, MetricsTier::Storage, key);
         let _ = self.with_cache(|c| {
             let restored = Restored {
                 page_type: c.config().page_types.resolve(&meta.page_type),
@@ -313,6 +312,10 @@ impl Runtime {
         let doomed = self
             .with_tier(|t| {
                 t.keys_where(|key, meta| {
+                    // App records (`records.rs`) are not responses: invalidations never name them.
+                    if crate::store::records::is_record_key(key) {
+                        return false;
+                    }
                     let tags: Vec<Box<str>> = meta.tags.iter().map(|t| t.as_str().into()).collect();
                     page_type(&meta.page_type).is_some_and(|page_type| {
                         fence.matches(crate::core::invalidation::Subject {
@@ -357,6 +360,11 @@ impl Runtime {
     }
 
     /// Wipes the current scope's persisted records.
+    /// Wipes the scope's persisted records; memory keeps what it holds.
+    pub fn clear_stored(&self) {
+        self.clear_storage();
+    }
+
     pub(super) fn clear_storage(&self) {
         self.flush_scheduled.set(false);
         self.with_tier(|t| t.clear());

@@ -1,8 +1,9 @@
-// `clearOnUnauthorized` (SPEC §6): a 401 means the session is gone, so the user's data goes
-// from memory, storage and every tab; without the option a 401 is only an error.
+// Wiping: `clear()` and its one-tier forms, and `clearOnUnauthorized` (SPEC §6): a 401 means the
+// session is gone, so the user's data goes from memory, storage and every tab; without the
+// option a 401 is only an error.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { fault, useBrowser } from './harness.mjs';
+import { fault, requests, useBrowser } from './harness.mjs';
 
 const SCENE = '/studio/api/scenes/s1c1x1';
 const STORY = '/studio/api/stories/s1';
@@ -68,5 +69,28 @@ describe('clearOnUnauthorized', () => {
     }, SCENE);
     assert.deepEqual(result, { code: 'HTTP_STATUS', scene: 's1c1x1' });
     assert.equal(await stored(ctx.page), 2);
+  });
+
+  it('clear({ storage: false }) empties memory only; reads restore from storage without a request', async () => {
+    await setup(ctx.page, {});
+    const before = await requests(ctx.url);
+    const result = await ctx.page.evaluate(async (scene) => {
+      cache.clear({ storage: false });
+      const keys = cache.keys();
+      const value = await cache.get(scene);
+      return { keys, id: value.id };
+    }, SCENE);
+    assert.deepEqual(result, { keys: [], id: 's1c1x1' });
+    assert.equal(await stored(ctx.page), 2);
+    assert.equal(await requests(ctx.url), before, 'served from the storage tier');
+  });
+
+  it('clear({ memory: false }) wipes the stored records and keeps memory', async () => {
+    await setup(ctx.page, {});
+    const keys = await ctx.page.evaluate(() => { cache.clear({ memory: false }); return cache.keys(); });
+    assert.equal(keys.length, 2);
+    assert.equal(await stored(ctx.page), 0);
+    const bad = await ctx.page.evaluate(() => { try { cache.clear({ memory: 'yes' }); return null; } catch (e) { return e.code; } });
+    assert.equal(bad, 'INVALID_OPTIONS');
   });
 });
