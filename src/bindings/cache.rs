@@ -287,7 +287,7 @@ fn describe(
     let reason = entry
         .staleness_reason(now)
         .map_or(JsValue::NULL, |r| JsValue::from_str(&r));
-    let fields: [(&str, JsValue); 9] = [
+    let fields: [(&str, JsValue); 10] = [
         ("key", key.into()),
         ("state", entry.state(now).as_str().into()),
         ("pageType", config.page_types.name(entry.page_type).into()),
@@ -297,6 +297,7 @@ fn describe(
         ("cause", cause.into()),
         ("version", entry.version.into()),
         ("size", entry.size.into()),
+        ("prefetched", entry.prefetched.into()),
     ];
     for (name, value) in fields {
         // Defining a property on a fresh plain object cannot fail.

@@ -160,5 +160,7 @@ export interface EntryInfo {
   version: number;
   /** Approximate bytes. */
   size: number;
+  /** Stored by a prefetch and not read by the app since. */
+  prefetched: boolean;
 }
 "#;
