@@ -73,31 +73,26 @@ pub fn call_keys(function: &Function, args: &[JsValue]) -> Option<Vec<String>> {
     Array::from(&result).iter().map(|k| k.as_string()).collect()
 }
 
-/// Prefetches `urls` after the pointer rests on `element` for `delay` ms (at once on
-/// `touchstart`); leaving first cancels. Returns the trigger's id.
+/// Prefetches `urls` after the pointer (or the keyboard focus) rests on `element` for `delay`
+/// ms (at once on `touchstart`); leaving first cancels. Returns the trigger's id.
 pub fn on_hover(rt: &Rc<Runtime>, element: &Element, urls: Vec<String>, delay: Millis) -> Owner {
     let id = rt.new_prefetch_owner();
     let fire = firing(rt, id, Rc::new(urls));
     let pending: Rc<RefCell<Option<Timeout>>> = Rc::default();
     let mut resources: Vec<Box<dyn Any>> = Vec::new();
-    let (enter_fire, enter_pending) = (fire.clone(), Rc::clone(&pending));
-    resources.extend(boxed(EventListener::new(
-        element,
-        "pointerenter",
-        move |_| {
+    // Keyboard focus is intent too.
+    for (enter, leave) in [("pointerenter", "pointerleave"), ("focus", "blur")] {
+        let (enter_fire, enter_pending) = (fire.clone(), Rc::clone(&pending));
+        resources.extend(boxed(EventListener::new(element, enter, move |_| {
             start(&enter_pending, delay, enter_fire.clone());
-        },
-    )));
-    let leave_pending = Rc::clone(&pending);
-    resources.extend(boxed(EventListener::new(
-        element,
-        "pointerleave",
-        move |_| {
+        })));
+        let leave_pending = Rc::clone(&pending);
+        resources.extend(boxed(EventListener::new(element, leave, move |_| {
             // Dropping the timer clears it.
             let timer = leave_pending.borrow_mut().take();
             drop(timer);
-        },
-    )));
+        })));
+    }
     resources.extend(boxed(EventListener::passive(
         element,
         "touchstart",

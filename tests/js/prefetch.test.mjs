@@ -77,6 +77,26 @@ describe('prefetch', () => {
     assert.equal((await stats(ctx.page)).issued, 0);
   });
 
+  it('keyboard focus counts as intent: resting past the delay prefetches, leaving sooner does not', async () => {
+    await setup(ctx.page);
+    await ctx.page.evaluate(([url, other]) => {
+      const second = document.createElement('a');
+      second.id = 'second';
+      second.href = '#';
+      second.textContent = 'second';
+      document.body.append(second);
+      cache.prefetchOnHover(document.querySelector('#link'), url, { delay: 100 });
+      cache.prefetchOnHover(second, other, { delay: 1000 });
+    }, [SCENE, '/studio/api/scenes/s1c1x2']);
+    await ctx.page.focus('#second');
+    await sleep(50);
+    await ctx.page.focus('#link'); // blurs #second before its delay
+    await until(async () => (await requests(ctx.url, `GET ${SCENE}`)) === 1);
+    await sleep(1100);
+    assert.equal(await requests(ctx.url, 'GET /studio/api/scenes/s1c1x2'), 0, 'focus left before the delay');
+    assert.equal(await requests(ctx.url), 1);
+  });
+
   it('touchstart counts as intent at once', async () => {
     await ctx.context.close();
     ctx.context = await ctx.browser.newContext({ hasTouch: true });
@@ -298,9 +318,22 @@ describe('prefetch', () => {
     await until(async () => (await requests(ctx.url, `GET ${STORY('s2')}`)) === 1);
     assert.equal(await requests(ctx.url, `GET ${STORY('s3')}`), 0, 'unmarked links are left alone');
     assert.equal(await requests(ctx.url), 2);
-    assert.deepEqual(await listenersOn(ctx, 'nav'), ['pointerout', 'pointerover', 'touchstart']);
+    assert.deepEqual(await listenersOn(ctx, 'nav'), ['focusin', 'focusout', 'pointerout', 'pointerover', 'touchstart']);
     await ctx.page.evaluate(() => stopLinks());
     assert.deepEqual(await listenersOn(ctx, 'nav'), []);
+  });
+
+  it('prefetchLinks counts keyboard focus on a marked link as intent', async () => {
+    await setup(ctx.page, {}, []);
+    await ctx.page.evaluate(() => {
+      const nav = document.createElement('nav');
+      nav.innerHTML = '<a id="k1" data-prefetch href="/story/s1">one</a> <a id="k2" data-prefetch href="/story/s2">two</a>';
+      document.body.append(nav);
+      cache.prefetchLinks(nav, { keys: (href) => [`/studio/api/stories/${new URL(href).pathname.split('/').pop()}`], delay: 50 });
+    });
+    await ctx.page.focus('#k2');
+    await until(async () => (await requests(ctx.url, `GET ${STORY('s2')}`)) === 1);
+    assert.equal(await requests(ctx.url, `GET ${STORY('s1')}`), 0);
   });
 
   it('prefetchLinks by visibility observes links added later', async () => {
@@ -344,11 +377,11 @@ describe('prefetch', () => {
       cache.prefetchOnHover(document.querySelector('#gone'), url);
       cache.prefetchOnVisible(document.querySelector('#gone'), url, { rootMargin: '-5000px' });
     }, SCENE);
-    assert.deepEqual(await listenersOn(ctx, '#link'), ['pointerenter', 'pointerleave', 'touchstart']);
+    assert.deepEqual(await listenersOn(ctx, '#link'), ['blur', 'focus', 'pointerenter', 'pointerleave', 'touchstart']);
     await ctx.page.evaluate(() => stop());
     assert.deepEqual(await listenersOn(ctx, '#link'), []);
     assert.equal((await stats(ctx.page)).triggers, 2);
-    assert.deepEqual(await listenersOn(ctx, '#gone'), ['pointerenter', 'pointerleave', 'touchstart']);
+    assert.deepEqual(await listenersOn(ctx, '#gone'), ['blur', 'focus', 'pointerenter', 'pointerleave', 'touchstart']);
     await ctx.page.evaluate(() => document.querySelector('#gone').remove());
     await sleep(50);
     // The probe still holds the detached element.

@@ -20,7 +20,7 @@ use crate::web::timer::Timeout;
 /// When the links of [`on_links`] are prefetched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkTrigger {
-    /// After the pointer rests on the link (or on `touchstart`).
+    /// After the pointer (or the keyboard focus) rests on the link, or at once on `touchstart`.
     Hover,
     /// When the link comes into view.
     Visible,
@@ -73,16 +73,15 @@ fn delegate_hover(
     let pending: Rc<RefCell<Option<Hovered>>> = Rc::default();
     let weak = Rc::downgrade(rt);
     let mut resources: Vec<Box<dyn Any>> = Vec::new();
-    let (over_links, over_pending, over_weak, over_root) = (
-        Rc::clone(links),
-        Rc::clone(&pending),
-        weak.clone(),
-        root.clone(),
-    );
-    resources.extend(boxed(EventListener::new(
-        root,
-        "pointerover",
-        move |event| {
+    // Keyboard focus is intent too: focus events bubble as `focusin` / `focusout`.
+    for (over, out) in [("pointerover", "pointerout"), ("focusin", "focusout")] {
+        let (over_links, over_pending, over_weak, over_root) = (
+            Rc::clone(links),
+            Rc::clone(&pending),
+            weak.clone(),
+            root.clone(),
+        );
+        resources.extend(boxed(EventListener::new(root, over, move |event| {
             let Some(link) = link_of(&over_root, &over_links.selector, event.target()) else {
                 return;
             };
@@ -102,13 +101,10 @@ fn delegate_hover(
             };
             let previous = over_pending.replace(Some((link, timer)));
             drop(previous);
-        },
-    )));
-    let (out_links, out_pending, out_root) = (Rc::clone(links), Rc::clone(&pending), root.clone());
-    resources.extend(boxed(EventListener::new(
-        root,
-        "pointerout",
-        move |event| {
+        })));
+        let (out_links, out_pending, out_root) =
+            (Rc::clone(links), Rc::clone(&pending), root.clone());
+        resources.extend(boxed(EventListener::new(root, out, move |event| {
             let Some(link) = link_of(&out_root, &out_links.selector, event.target()) else {
                 return;
             };
@@ -124,8 +120,8 @@ fn delegate_hover(
                 let previous = out_pending.borrow_mut().take();
                 drop(previous);
             }
-        },
-    )));
+        })));
+    }
     let (touch_links, touch_root) = (Rc::clone(links), root.clone());
     resources.extend(boxed(EventListener::passive(
         root,
