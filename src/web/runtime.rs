@@ -8,9 +8,11 @@
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::rc::{Rc, Weak};
 
 use js_sys::{Function, Promise};
+use rustc_hash::FxHasher;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
@@ -43,7 +45,7 @@ pub use mutate::{Mutation, Populate, Rollback};
 mod health;
 mod metrics;
 mod persist;
-use crate::core::metrics::{Cause, Kind, Tier};
+use crate::core::metrics::{Cause, Kind, Record, Tier};
 pub use metrics::MetricsConfig;
 mod prefetch;
 pub use prefetch::State as PrefetchState;
@@ -87,7 +89,9 @@ pub struct RuntimeConfig {
     pub storage: Option<TierConfig>,
 }
 
-type Listeners = HashMap<String, Vec<(u32, Function)>>;
+// Fx: subscribers are looked up on every change of a value, by keys the app does not choose
+// adversarially (they are its own URLs).
+type Listeners = HashMap<String, Vec<(u32, Function)>, BuildHasherDefault<FxHasher>>;
 
 /// The runtime behind one `FreshetCache`.
 pub struct Runtime {
@@ -398,9 +402,12 @@ impl Runtime {
         tags: Vec<String>,
     ) -> Result<()> {
         let size = json_length(&value);
-        self.with_cache(|c| c.set(key, value, page_type, tags, size, now()))?;
-        self.metrics
-            .caused(Kind::Set, Tier::Memory, key, Cause::Api);
+        let now = now();
+        self.with_cache(|c| c.set(key, value, page_type, tags, size, now))?;
+        self.metrics.record_at(
+            now,
+            Record::new(Kind::Set, Tier::Memory, key).cause(Cause::Api),
+        );
         self.record_evictions();
         // Pending layers stay on top of the new confirmed value.
         self.rebase_layers(key);
