@@ -761,8 +761,11 @@ impl Runtime {
 const has = Object.prototype.hasOwnProperty;
 // The length JSON.stringify would give, walked instead of built: a string counts its length
 // without being copied or scanned (escapes are not counted). -1: left out of an object;
-// -2: something the walk does not model (toJSON, BigInt, very deep), so stringify decides.
+// -2: something the walk does not model (toJSON, BigInt, very deep or very large: shared
+// objects could make the walk far longer than the value), so stringify decides.
+let budget = 0;
 function jsonLength(v, depth) {
+  if (--budget < 0) return -2;
   switch (typeof v) {
     case 'string': return v.length + 2;
     case 'number': return Number.isFinite(v) ? String(v).length : 4;
@@ -791,6 +794,7 @@ function jsonLength(v, depth) {
   return n === 1 ? 2 : n;
 }
 export function freshetJsonLength(value) {
+  budget = 100000;
   const n = jsonLength(value, 0);
   if (n >= 0) return n;
   try {
