@@ -94,6 +94,11 @@ export class Cache extends FreshetCache {
     if (times[1] > 0) remember(record, this.__valueId(record.id));
     return promise;
   }
+
+  mutate(urls, options) {
+    if (typeof urls !== 'string') return super.mutate(urls, options);
+    return this.__mutateId(this._record(urls).id, options);
+  }
 }
 
 let ready;

@@ -46,7 +46,7 @@ impl FreshetCache {
         Ok(self.runtime.get(url, options)?)
     }
 
-    /// The id of `url`'s request key, for the fast paths `__peekId` and `__getId` that
+    /// The id of `url`'s request key, for the fast paths `__peekId`, `__getId` and `__mutateId` that
     /// `js/index.js` uses (numbers cross the boundary far cheaper than strings).
     #[wasm_bindgen(js_name = __internKey, skip_typescript)]
     pub fn intern_key(&self, url: &str) -> Result<u32, JsValue> {
@@ -98,6 +98,14 @@ impl FreshetCache {
             .iter()
             .map(|u| self.runtime.key_of(u).map(|k| k.into_owned()))
             .collect::<crate::Result<Vec<_>>>()?;
+        let mutation = super::options::mutation(keys, &options)?;
+        Ok(self.runtime.mutate(mutation)?)
+    }
+
+    /// `mutate` of one URL by interned id (see `__internKey`).
+    #[wasm_bindgen(js_name = __mutateId, skip_typescript)]
+    pub fn mutate_id(&self, id: u32, options: JsValue) -> Result<Promise, JsValue> {
+        let keys = vec![self.runtime.key_of_id(id)?];
         let mutation = super::options::mutation(keys, &options)?;
         Ok(self.runtime.mutate(mutation)?)
     }

@@ -1,6 +1,7 @@
 //! Reading option objects passed from JS, with a clear error for each wrong field.
 
 use js_sys::{Array, Function, Object, Reflect};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::invalidation::Target;
@@ -25,7 +26,7 @@ pub(super) fn field(object: &JsValue, name: &str) -> JsValue {
 thread_local! {
     // Property names as JS strings, made once: building one from Rust text on every read
     // costs more than the read itself (it decodes UTF-8 across the boundary).
-    static PROPERTIES: std::cell::RefCell<std::collections::HashMap<String, JsValue>> = Default::default();
+    static PROPERTIES: std::cell::RefCell<std::collections::HashMap<String, JsValue, std::hash::BuildHasherDefault<rustc_hash::FxHasher>>> = Default::default();
 }
 
 /// The JS string for an option name, cached (the names are the few this file reads, plus
@@ -269,56 +270,158 @@ pub fn read_options(runtime: &Runtime, options: &JsValue) -> Result<ReadOptions>
     })
 }
 
+#[wasm_bindgen(inline_js = r#"
+export function freshetShape(object, names) {
+  if (object === undefined) return 0;
+  if (typeof object !== 'object' || object === null) return -1;
+  let shape = 0;
+  for (let i = 0; i < names.length; i++) {
+    const v = object[names[i]];
+    const t = typeof v;
+    const kind = v === undefined ? 0 : v === null ? 1 : v === true ? 2 : v === false ? 3
+      : t === 'function' ? 4 : t === 'object' ? 5 : t === 'string' ? 6 : 7;
+    shape |= kind << (3 * i);
+  }
+  return shape;
+}
+"#)]
+extern "C" {
+    /// What kind of value each of `names` (at most 10) holds in `object`, 3 bits each (see
+    /// [`Kind`]); 0 for `undefined`, -1 when `object` is neither an object nor `undefined`.
+    #[wasm_bindgen(js_name = freshetShape)]
+    fn shape_js(object: &JsValue, names: &Array) -> i32;
+}
+
+/// What a field holds, as [`Shape`] reads it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Undefined,
+    Null,
+    True,
+    False,
+    Function,
+    Object,
+    String,
+    Other,
+}
+
+/// The kinds of some fields of an options object, read in one call into JS: most options
+/// are absent or booleans, and those are then known without reading each field across the
+/// boundary (a read is two crossings and a table slot).
+struct Shape<'a> {
+    object: &'a JsValue,
+    bits: u32,
+}
+
+impl<'a> Shape<'a> {
+    /// The shape of `object`'s `names` (made once into `array`); `None` when `object` is not
+    /// an object (nor `undefined`).
+    fn read(object: &'a JsValue, array: &Array) -> Option<Self> {
+        let bits = u32::try_from(shape_js(object, array)).ok()?;
+        Some(Shape { object, bits })
+    }
+
+    fn kind(&self, index: u32) -> Kind {
+        match (self.bits >> (3 * index)) & 7 {
+            0 => Kind::Undefined,
+            1 => Kind::Null,
+            2 => Kind::True,
+            3 => Kind::False,
+            4 => Kind::Function,
+            5 => Kind::Object,
+            6 => Kind::String,
+            _ => Kind::Other,
+        }
+    }
+
+    /// The field's value: read from JS only when it is not one of the constants.
+    fn value(&self, index: u32, name: &str) -> JsValue {
+        match self.kind(index) {
+            Kind::Undefined => JsValue::UNDEFINED,
+            Kind::Null => JsValue::NULL,
+            Kind::True => JsValue::TRUE,
+            Kind::False => JsValue::FALSE,
+            _ => field(self.object, name),
+        }
+    }
+
+    fn flag(&self, index: u32, name: &str, default: bool) -> Result<bool> {
+        match self.kind(index) {
+            Kind::Undefined => Ok(default),
+            Kind::True => Ok(true),
+            Kind::False => Ok(false),
+            _ => Err(bad(name, "a boolean")),
+        }
+    }
+}
+
+/// The fields of `mutate`'s options, in the order [`Shape`] reads them.
+const MUTATE_FIELDS: [&str; 7] = [
+    "populateCache",
+    "rollbackOnError",
+    "request",
+    "optimisticData",
+    "revalidate",
+    "throwOnError",
+    "scope",
+];
+
+thread_local! {
+    static MUTATE_NAMES: Array = MUTATE_FIELDS.iter().map(|n| JsValue::from_str(n)).collect();
+}
+
 /// Reads the options of one `mutate` over `keys`.
 pub fn mutation(keys: Vec<String>, options: &JsValue) -> Result<Mutation> {
-    if !(options.is_undefined() || options.is_object()) {
-        return Err(bad("mutate options", "an object"));
-    }
-    let populate = field(options, "populateCache");
-    let populate = if let Some(f) = populate.dyn_ref::<Function>() {
-        Populate::With(f.clone())
-    } else if populate.is_undefined() || populate.is_null() || populate.as_bool() == Some(false) {
-        Populate::No
-    } else if populate.as_bool() == Some(true) {
-        Populate::Result
-    } else {
-        return Err(bad(
-            "populateCache",
-            "a boolean or a function (result, current) => value",
-        ));
-    };
-    let rollback = field(options, "rollbackOnError");
-    let rollback = if let Some(f) = rollback.dyn_ref::<Function>() {
-        Rollback::When(f.clone())
-    } else {
-        match rollback.as_bool() {
-            _ if rollback.is_undefined() => Rollback::Always,
-            Some(true) => Rollback::Always,
-            Some(false) => Rollback::Never,
-            None => {
-                return Err(bad(
-                    "rollbackOnError",
-                    "a boolean or a function (error) => boolean",
-                ))
-            }
+    let [populate_cache, rollback_on_error, request, optimistic_data, revalidate, throw_on_error, scope] =
+        MUTATE_FIELDS;
+    let shape = MUTATE_NAMES
+        .with(|names| Shape::read(options, names))
+        .ok_or_else(|| bad("mutate options", "an object"))?;
+    let populate = match shape.kind(0) {
+        Kind::Function => Populate::With(shape.value(0, populate_cache).unchecked_into()),
+        Kind::Undefined | Kind::Null | Kind::False => Populate::No,
+        Kind::True => Populate::Result,
+        _ => {
+            return Err(bad(
+                populate_cache,
+                "a boolean or a function (result, current) => value",
+            ))
         }
     };
-    let request = field(options, "request");
-    if !(request.is_undefined() || request.is_object() || request.is_function()) {
-        return Err(bad(
-            "request",
-            "{ url?, ...RequestInit } or a function returning a promise",
-        ));
-    }
+    let rollback = match shape.kind(1) {
+        Kind::Function => Rollback::When(shape.value(1, rollback_on_error).unchecked_into()),
+        Kind::Undefined | Kind::True => Rollback::Always,
+        Kind::False => Rollback::Never,
+        _ => {
+            return Err(bad(
+                rollback_on_error,
+                "a boolean or a function (error) => boolean",
+            ))
+        }
+    };
+    let request = match shape.kind(2) {
+        Kind::Undefined | Kind::Object | Kind::Function => shape.value(2, request),
+        _ => {
+            return Err(bad(
+                request,
+                "{ url?, ...RequestInit } or a function returning a promise",
+            ))
+        }
+    };
+    let scope = match shape.kind(6) {
+        Kind::Undefined | Kind::Null => None,
+        Kind::String => shape.value(6, scope).as_string(),
+        _ => return Err(bad(scope, "a string")),
+    };
     Ok(Mutation {
         keys,
-        optimistic: field(options, "optimisticData"),
+        optimistic: shape.value(3, optimistic_data),
         request,
         populate,
         rollback,
-        revalidate: flag(options, "revalidate", true)?,
-        throw_on_error: flag(options, "throwOnError", true)?,
-        scope: text(options, "scope")?,
+        revalidate: shape.flag(4, revalidate, true)?,
+        throw_on_error: shape.flag(5, throw_on_error, true)?,
+        scope,
     })
 }
 

@@ -372,7 +372,7 @@ impl<V> Cache<V> {
         now: Millis,
     ) -> Vec<Removed<V>> {
         let seq = self.next_seq();
-        self.fence(seq, Fence::of(Target::Key(key.into())));
+        self.fence_key(seq, key);
         let (page_type, tags) = self.classify(key, page_type, tags);
         let lifetimes = self.config.page_types.lifetimes(page_type).clone();
         let provenance = Provenance {
@@ -393,7 +393,7 @@ impl<V> Cache<V> {
     /// Removes `key` from memory; a response already in flight for it is discarded.
     pub fn remove(&mut self, key: &str) -> Option<Entry<V>> {
         let seq = self.next_seq();
-        self.fence(seq, Fence::of(Target::Key(key.into())));
+        self.fence_key(seq, key);
         let removed = self.memory.remove(key).map(|(_, e)| e);
         if let Some(e) = &removed {
             self.index.remove(key, e.page_type, &e.tags);
@@ -490,12 +490,22 @@ impl<V> Cache<V> {
         let removed = self
             .memory
             .insert(key, entry, now, &|k| observers.contains_key(k));
-        self.unindex(&removed);
+        // The usual replacement keeps the page type and tags: its index entries stay as they
+        // are (re-indexing costs two ordered-map walks over every key).
+        let indexed = match (removed.first(), self.memory.peek(key)) {
+            (Some((old_key, old, RemovalCause::Replaced)), Some(new)) => {
+                **old_key == *key && old.page_type == new.page_type && old.tags == new.tags
+            }
+            _ => false,
+        };
+        self.unindex(removed.get(usize::from(indexed)..).unwrap_or_default());
         let evicted = removed.iter().filter(|r| r.2 == RemovalCause::Size);
         let room = EVICTED_KEPT.saturating_sub(self.evicted.len());
         self.evicted.extend(evicted.take(room).map(|r| r.0.clone()));
-        if let Some(e) = self.memory.peek(key) {
-            self.index.insert(key, e.page_type, &e.tags);
+        if !indexed {
+            if let Some(e) = self.memory.peek(key) {
+                self.index.insert(key, e.page_type, &e.tags);
+            }
         }
         removed
     }
@@ -561,6 +571,13 @@ impl<V> Cache<V> {
     fn fence(&mut self, seq: u64, fence: Fence) {
         if !self.open.is_empty() {
             self.fences.record(seq, fence);
+        }
+    }
+
+    /// [`Cache::fence`] of one key, its target built only when a request is open to fence.
+    fn fence_key(&mut self, seq: u64, key: &str) {
+        if !self.open.is_empty() {
+            self.fences.record(seq, Fence::of(Target::Key(key.into())));
         }
     }
 

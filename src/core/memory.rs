@@ -128,19 +128,27 @@ impl<V> MemoryTier<V> {
         observed: &dyn Fn(&str) -> bool,
     ) -> Vec<Removed<V>> {
         let mut removed = Vec::new();
-        if let Some(old) = self.remove(key) {
-            removed.push((old.0, old.1, RemovalCause::Replaced));
-        }
         let size = entry.size as usize;
         if size > self.limits.max_bytes {
+            if let Some(old) = self.remove(key) {
+                removed.push((old.0, old.1, RemovalCause::Replaced));
+            }
             removed.push((key.into(), entry, RemovalCause::Size));
             return removed;
         }
         self.tick += 1;
         entry.last_used_tick = self.tick;
         entry.last_used_at = now;
-        self.bytes += size;
-        self.map.insert(key.into(), Box::new(entry));
+        if let Some(slot) = self.map.get_mut(key) {
+            // Replaced in place: the map keeps its key and slot, so setting a key already held
+            // costs no rehash and no reallocation.
+            let old = std::mem::replace(&mut **slot, entry);
+            self.bytes = self.bytes.saturating_sub(old.size as usize) + size;
+            removed.push((key.into(), old, RemovalCause::Replaced));
+        } else {
+            self.bytes += size;
+            self.map.insert(key.into(), Box::new(entry));
+        }
         if self.map.len() > self.limits.max_entries || self.bytes > self.limits.max_bytes {
             self.evict_to_low_water(observed, &mut removed);
         }

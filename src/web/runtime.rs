@@ -8,10 +8,13 @@
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::rc::{Rc, Weak};
 
 use js_sys::{Function, Promise};
+use rustc_hash::FxHasher;
 use wasm_bindgen::closure::Closure;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
@@ -42,7 +45,7 @@ pub use mutate::{Mutation, Populate, Rollback};
 mod health;
 mod metrics;
 mod persist;
-use crate::core::metrics::{Cause, Kind, Tier};
+use crate::core::metrics::{Cause, Kind, Record, Tier};
 pub use metrics::MetricsConfig;
 mod prefetch;
 pub use prefetch::State as PrefetchState;
@@ -86,7 +89,9 @@ pub struct RuntimeConfig {
     pub storage: Option<TierConfig>,
 }
 
-type Listeners = HashMap<String, Vec<(u32, Function)>>;
+// Fx: subscribers are looked up on every change of a value, by keys the app does not choose
+// adversarially (they are its own URLs).
+type Listeners = HashMap<String, Vec<(u32, Function)>, BuildHasherDefault<FxHasher>>;
 
 /// The runtime behind one `FreshetCache`.
 pub struct Runtime {
@@ -262,6 +267,11 @@ impl Runtime {
         f(key)
     }
 
+    /// The request key of an interned id.
+    pub fn key_of_id(&self, id: u32) -> Result<String> {
+        self.with_interned(id, |key| Ok(key.to_owned()))
+    }
+
     /// The value a synchronous read may show now, or `undefined`.
     pub fn peek(&self, url: &str) -> Result<JsValue> {
         let key = self.key_of(url)?;
@@ -391,17 +401,17 @@ impl Runtime {
         page_type: Option<PageTypeId>,
         tags: Vec<String>,
     ) -> Result<()> {
-        let key = key.to_owned();
-        // The length of the JS string: copying it into wasm to measure it cost more than the
-        // stringify itself.
-        let size = js_sys::JSON::stringify(&value).map_or(0, |s| s.length());
-        self.with_cache(|c| c.set(&key, value.clone(), page_type, tags, size, now()))?;
-        self.metrics
-            .caused(Kind::Set, Tier::Memory, &key, Cause::Api);
+        let size = json_length(&value);
+        let now = now();
+        self.with_cache(|c| c.set(key, value, page_type, tags, size, now))?;
+        self.metrics.record_at(
+            now,
+            Record::new(Kind::Set, Tier::Memory, key).cause(Cause::Api),
+        );
         self.record_evictions();
         // Pending layers stay on top of the new confirmed value.
-        self.rebase_layers(&key);
-        self.notify(&key, &self.current_value(&key));
+        self.rebase_layers(key);
+        self.notify(key, &self.current_value(key));
         Ok(())
     }
 
@@ -728,15 +738,87 @@ impl Runtime {
 
     /// Calls the subscribers of `key` with `value`; a throwing subscriber does not stop the others.
     fn notify(&self, key: &str, value: &JsValue) {
-        let listeners: Vec<Function> = match self.subscribers.borrow().get(key) {
-            Some(list) => list.iter().map(|(_, f)| f.clone()).collect(),
-            None => return,
+        // The listeners are copied out first: one may subscribe or unsubscribe while called.
+        // A single listener (the usual case) is copied without a Vec.
+        let (first, rest): (Function, Vec<Function>) = {
+            let subscribers = self.subscribers.borrow();
+            match subscribers.get(key).map(Vec::as_slice) {
+                Some([(_, only)]) => (only.clone(), Vec::new()),
+                Some([(_, first), rest @ ..]) => {
+                    (first.clone(), rest.iter().map(|(_, f)| f.clone()).collect())
+                }
+                _ => return,
+            }
         };
-        for listener in listeners {
-            // A subscriber's exception is its own; the cache and the other subscribers go on.
-            let _ = listener.call1(&JsValue::UNDEFINED, value);
+        call_quietly(&first, value);
+        for listener in &rest {
+            call_quietly(listener, value);
         }
     }
+}
+
+#[wasm_bindgen(inline_js = r#"
+const has = Object.prototype.hasOwnProperty;
+// The length JSON.stringify would give, walked instead of built: a string counts its length
+// without being copied or scanned (escapes are not counted). -1: left out of an object;
+// -2: something the walk does not model (toJSON, BigInt, very deep or very large: shared
+// objects could make the walk far longer than the value), so stringify decides.
+let budget = 0;
+function jsonLength(v, depth) {
+  if (--budget < 0) return -2;
+  switch (typeof v) {
+    case 'string': return v.length + 2;
+    case 'number': return Number.isFinite(v) ? String(v).length : 4;
+    case 'boolean': return v ? 4 : 5;
+    case 'object': break;
+    case 'bigint': return -2;
+    default: return -1;
+  }
+  if (v === null) return 4;
+  if (depth > 32 || typeof v.toJSON === 'function') return -2;
+  let n = 1;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const m = jsonLength(v[i], depth + 1);
+      if (m === -2) return -2;
+      n += (m < 0 ? 4 : m) + 1;
+    }
+    return v.length === 0 ? 2 : n;
+  }
+  for (const k in v) {
+    if (!has.call(v, k)) continue;
+    const m = jsonLength(v[k], depth + 1);
+    if (m === -2) return -2;
+    if (m >= 0) n += k.length + 3 + m + 1;
+  }
+  return n === 1 ? 2 : n;
+}
+export function freshetJsonLength(value) {
+  budget = 100000;
+  const n = jsonLength(value, 0);
+  if (n >= 0) return n;
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? 0 : text.length;
+  } catch (_) {
+    return 0;
+  }
+}
+export function freshetCallQuietly(f, value) {
+  try { f(value); } catch (_) {}
+}
+"#)]
+extern "C" {
+    /// The length of `JSON.stringify(value)` (0 when it throws or gives `undefined`), in one
+    /// call and without building the text: a value's size for the memory bound is an
+    /// approximation anyway (escapes in strings are not counted), and stringifying long texts
+    /// on every `set` cost more than the rest of it.
+    #[wasm_bindgen(js_name = freshetJsonLength)]
+    fn json_length(value: &JsValue) -> u32;
+    /// `f(value)`, its exception swallowed in JS: a subscriber's exception is its own, and the
+    /// cache and the other subscribers go on.
+    #[wasm_bindgen(js_name = freshetCallQuietly)]
+    fn call_quietly(f: &Function, value: &JsValue);
 }
 
 /// A synchronous read of `key`, recording for the memo how long its answer holds.

@@ -322,3 +322,34 @@ fn peek_counts_as_use_but_inspect_does_not() {
     c.peek("/a", 1);
     assert!(c.inspect("/a").unwrap().last_used_tick > before);
 }
+
+#[test]
+fn replacing_an_entry_keeps_the_tag_index_right() {
+    let mut c = cache();
+    let keys = |c: &mut Cache<Body>, tag: &str, now| {
+        c.invalidate(Target::Tag(tag.into()), InvalidationSource::Api, now);
+        let mut invalidated: Vec<&str> = ["/scenes/a", "/novels/1"]
+            .into_iter()
+            .filter(|k| c.inspect(k).is_some_and(|e| e.invalidated.is_some()))
+            .collect();
+        invalidated.sort_unstable();
+        invalidated
+    };
+    c.set("/scenes/a", "v1", None, vec!["x".into()], 2, 0);
+    // Same page type and tags: replaced in place.
+    c.set("/scenes/a", "v2", None, vec!["x".into()], 2, 1);
+    assert_eq!(c.indexed_len(), 1);
+    assert_eq!(keys(&mut c, "x", 2), ["/scenes/a"]);
+    // Other tags: the old ones no longer name it, the new ones do.
+    c.set("/scenes/a", "v3", None, vec!["y".into()], 2, 3);
+    assert_eq!(keys(&mut c, "x", 4), Vec::<&str>::new());
+    assert_eq!(keys(&mut c, "scene:a", 5), ["/scenes/a"]);
+    c.set("/scenes/a", "v4", None, vec!["y".into()], 2, 6);
+    assert_eq!(keys(&mut c, "y", 7), ["/scenes/a"]);
+    c.set("/novels/1", "n", None, Vec::new(), 1, 8);
+    assert_eq!(c.indexed_len(), 2);
+    assert_eq!(c.memory().len(), 2);
+    // Sizes are replaced, not added: key + body + overhead of each entry once.
+    let expected = entry_size("/scenes/a", 2) + entry_size("/novels/1", 1);
+    assert_eq!(c.memory().bytes(), expected as usize);
+}

@@ -93,8 +93,16 @@ impl Recorder {
         if !self.enabled.get() || self.paused.get() {
             return;
         }
+        self.record_at(now(), record);
+    }
+
+    /// [`Recorder::record`] at a time the caller already read (a clock read is a call into JS).
+    #[inline(never)]
+    pub fn record_at(&self, now: Millis, record: Record<'_>) {
+        if !self.enabled.get() || self.paused.get() {
+            return;
+        }
         if let Ok(mut log) = self.log.try_borrow_mut() {
-            let now = now();
             log.fold_memo_hits(now, self.memo_hits.load(Ordering::Relaxed));
             log.record(now, record);
         }
