@@ -403,8 +403,9 @@ export const ROWS = [
   },
   {
     // An optimistic update applied and its subscriber notified, the whole mutation awaited.
-    // freshet: `await cache.mutate(key, { optimisticData })` (no request): layer on, subscriber
-    // called, then the layer comes off and the subscriber is called again, all inside the await.
+    // freshet: `await cache.mutate(key, { optimisticData })` (no request): a local update, the
+    // function applied to the confirmed value, which it replaces; the subscriber called once.
+    // (`bump` lengthens the title on every call on both sides, so values grow during a run.)
     // TanStack: `setQueryData(key, value)` with one QueryObserver subscribed, notifications
     // scheduled as microtasks (instead of its default setTimeout) and flushed by the await.
     // One subscriber on each of 100 keys on both sides.
