@@ -14,7 +14,7 @@ use crate::core::cache::Restored;
 use crate::core::metrics::{Cause, Kind, Tier as MetricsTier};
 use crate::core::response::CacheControl;
 use crate::store::codec::{self, Meta};
-use crate::store::tier::{StorageTier, TierConfig, Times, ANONYMOUS_SCOPE};
+use crate::store::tier::{NativeBody, StorageTier, TierConfig, Times, ANONYMOUS_SCOPE};
 use crate::web::clock::now;
 use crate::web::fetch::Fetched;
 use crate::web::headers;
@@ -25,7 +25,7 @@ use crate::web::local_storage::{ReadRecord, WebStorage};
 extern "C" {
     /// `JSON.parse` of a JS string (no copy through wasm memory).
     #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
-    fn json_parse(text: &js_sys::JsString) -> Result<JsValue, JsValue>;
+    pub(super) fn json_parse(text: &js_sys::JsString) -> Result<JsValue, JsValue>;
 }
 
 /// The tier as the runtime holds it.
@@ -272,7 +272,11 @@ impl Runtime {
             if same {
                 t.touch(key, times(&meta));
             } else {
-                t.put(key, meta, &fetched.body, now);
+                // localStorage writes the response's own JS string after the record's head.
+                let native = t
+                    .is_persistent()
+                    .then(|| NativeBody(Rc::new(fetched.text.clone())));
+                t.put_native(key, meta, &fetched.body, native, now);
             }
         });
         self.schedule_flush();
