@@ -237,12 +237,12 @@ fn lagging_lines_are_journaled_after_many_flushes_with_any_segment_or_when_hidde
     assert_eq!(reopened.meta("/a").unwrap().received_at, T0 + 510);
     // Hidden page: lagging lines are journaled at once; with none lagging nothing is written.
     tier.put("/b", meta("reading", T0 + 600), "b2", T0 + 600);
-    tier.flush_and_fold(T0 + 600);
+    tier.flush_hidden(T0 + 600);
     assert_eq!(
         store.take_sets(),
         ["freshet:1:anon:e:/b", "freshet:1:anon:j:3"]
     );
-    tier.flush_and_fold(T0 + 601);
+    tier.flush_hidden(T0 + 601);
     assert!(store.take_sets().is_empty());
     let reopened = open(&store, TierConfig::default(), T0 + 601);
     assert_eq!(reopened.meta("/b").unwrap().received_at, T0 + 600);

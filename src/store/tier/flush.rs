@@ -76,7 +76,7 @@ impl<S: Storage> StorageTier<S> {
 
     /// Flushes and journals every saved index line that is older than its record (for
     /// `pagehide`: the next open then finds every entry's current times in the index).
-    pub fn flush_and_fold(&mut self, now: Millis) -> FlushReport {
+    pub fn flush_hidden(&mut self, now: Millis) -> FlushReport {
         self.flush_lines(now, true)
     }
 

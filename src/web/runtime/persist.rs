@@ -119,7 +119,7 @@ impl Runtime {
     /// page is hidden or left (the next open then reads every entry's current times).
     fn flush_storage_hidden(&self) {
         self.flush_scheduled.set(false);
-        self.with_tier(|t| t.flush_and_fold(now()));
+        self.with_tier(|t| t.flush_hidden(now()));
     }
 
     /// Schedules one flush at the end of this task (a microtask), coalescing every write
