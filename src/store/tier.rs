@@ -7,8 +7,10 @@
 //! index), and `<namespace>:version` to notice a version change. Nothing outside
 //! `<namespace>:` is ever read or removed, and the store is never cleared.
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
+use std::rc::Rc;
 
 use rustc_hash::FxHasher;
 
@@ -26,6 +28,9 @@ type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 pub const MAX_QUOTA_RETRIES: u32 = 4;
 /// Past this many journal segments (one per flush) the journal is folded into the index.
 pub const MAX_SEGMENTS: u32 = 128;
+/// Saved index lines left older than their records (by rewrites that write the record alone)
+/// are brought up to date in one journal segment at most this many flushes after the first.
+pub const MAX_LAG: u32 = 128;
 /// A record received more than this far in the client's future is corrupt (or the clock jumped).
 pub const FUTURE_TOLERANCE: Millis = 60_000;
 
@@ -64,13 +69,37 @@ fn escape(part: &str) -> String {
     part.replace('%', "%25").replace(':', "%3A")
 }
 
+/// The caller's own copy of a body, as the store holds text (a JS string for localStorage):
+/// handed to [`Storage::set_record`] so that the body is written without converting it again.
+#[derive(Clone)]
+pub struct NativeBody(pub Rc<dyn Any>);
+
+impl std::fmt::Debug for NativeBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NativeBody")
+    }
+}
+
+/// A record waiting to be written.
+#[derive(Debug, Clone)]
+struct Write {
+    /// The encoded record.
+    text: String,
+    /// Where its body starts in `text`.
+    head_len: usize,
+    /// The body as the store holds text, when the caller has it.
+    native: Option<NativeBody>,
+    /// Whether its index line is written too (a new key, or its page type or tags changed).
+    /// A rewrite that keeps them needs no index line: the record carries its own meta and is
+    /// trusted over an older index line (see `accept_head`).
+    journal: bool,
+}
+
 /// A change waiting for the next flush.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 enum Pending {
-    /// Write this encoded record; then its index line too when the flag is set (a new key, or
-    /// its page type or tags changed). A rewrite that keeps them needs no index line: the record
-    /// carries its own meta and is trusted over an older index line (see `accept_head`).
-    Write(String, bool),
+    /// Write this record (and maybe its index line).
+    Write(Write),
     /// Only the index line changed (times after a revalidation): the record is not rewritten.
     Touch,
     /// Remove the record and its index line.
@@ -103,9 +132,10 @@ pub struct StorageTier<S> {
     segments: u32,
     /// Set when the index could not be saved: the next flush writes it whole.
     compact_next: bool,
-    /// Flushes since the index was written whole that left saved index lines older than their
-    /// records (counted with the segments towards the next fold).
-    lagging: u32,
+    /// Keys whose saved index line is older than their record (rewrites write the record
+    /// alone), and flushes since the first of them lagged: their lines are journaled together.
+    lagging: FastMap<String, ()>,
+    lag_flushes: u32,
     bytes: usize,
     failure: Option<StoreError>,
     reported: bool,
@@ -125,7 +155,8 @@ impl<S: Storage> StorageTier<S> {
             invalidated: FastMap::default(),
             segments: 0,
             compact_next: false,
-            lagging: 0,
+            lagging: FastMap::default(),
+            lag_flushes: 0,
             bytes: 0,
             failure: None,
             reported: false,
@@ -220,6 +251,19 @@ impl<S: Storage> StorageTier<S> {
     /// persisted (too large for the budget, or unencodable): the entry stays memory-only and
     /// any older record of it is removed, so that a reload never shows older data.
     pub fn put(&mut self, key: &str, meta: Meta, body: &str, now: Millis) -> bool {
+        self.put_native(key, meta, body, None, now)
+    }
+
+    /// [`Self::put`], with the caller's own copy of `body` as the store holds text (written
+    /// instead of `body` when the store can).
+    pub fn put_native(
+        &mut self,
+        key: &str,
+        meta: Meta,
+        body: &str,
+        native: Option<NativeBody>,
+        now: Millis,
+    ) -> bool {
         if self.storage.is_none() {
             // Memory-only: nothing is ever written, so no record to encode and no budget to
             // keep; the index line still holds the validators for conditional requests.
@@ -229,12 +273,7 @@ impl<S: Storage> StorageTier<S> {
             self.invalidated.remove(key);
             return true;
         }
-        let record = Record {
-            key: key.to_owned(),
-            meta,
-            body: body.to_owned(),
-        };
-        let text = codec::encode_record(&record);
+        let text = codec::encode_record_parts(key, &meta, body);
         let size = text
             .as_ref()
             .map_or(usize::MAX, |t| t.len() + self.record_key(key).len());
@@ -243,21 +282,20 @@ impl<S: Storage> StorageTier<S> {
             self.remove(key);
             return false;
         };
-        let reshaped = |old: &IndexEntry| {
-            old.meta.page_type != record.meta.page_type || old.meta.tags != record.meta.tags
-        };
+        let reshaped =
+            |old: &IndexEntry| old.meta.page_type != meta.page_type || old.meta.tags != meta.tags;
         let journal = self.index.get(key).is_none_or(reshaped)
-            || matches!(self.pending.get(key), Some(Pending::Write(_, true)));
-        let old = self.index.insert(
-            key.to_owned(),
-            IndexEntry {
-                meta: record.meta,
-                size,
-            },
-        );
+            || matches!(self.pending.get(key), Some(Pending::Write(w)) if w.journal);
+        let old = self.index.insert(key.to_owned(), IndexEntry { meta, size });
         self.bytes = self.bytes + size - old.map_or(0, |o| o.size);
-        self.pending
-            .insert(key.to_owned(), Pending::Write(text, journal));
+        let head_len = text.len().saturating_sub(body.len());
+        let write = Write {
+            text,
+            head_len,
+            native,
+            journal,
+        };
+        self.pending.insert(key.to_owned(), Pending::Write(write));
         self.invalidated.remove(key);
         self.enforce_budget(key, now);
         true

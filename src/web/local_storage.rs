@@ -54,6 +54,9 @@ export function freshetReadRecord(storage, key, json, out) {
   try { out[1] = JSON.parse(body); } catch (_) { out[1] = undefined; out[3] = false; }
   return true;
 }
+export function freshetSetRecord(storage, key, head, body) {
+  storage.setItem(key, head + body);
+}
 "#)]
 extern "C" {
     /// `getItem`, the split after the head and `JSON.parse` of the body in one JS call: the
@@ -66,6 +69,15 @@ extern "C" {
         json: bool,
         out: &js_sys::Array,
     ) -> Result<bool, JsValue>;
+    /// `setItem(key, head + body)`: the body is the response's own JS string, so only the short
+    /// head crosses from wasm.
+    #[wasm_bindgen(catch, js_name = freshetSetRecord)]
+    fn set_record_js(
+        storage: &web_sys::Storage,
+        key: &str,
+        head: &str,
+        body: &JsString,
+    ) -> Result<(), JsValue>;
 }
 
 /// A record read by [`WebStorage::read_record`].
@@ -157,6 +169,22 @@ impl Storage for WebStorage {
 
     fn set_item(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
         self.storage.set_item(key, value).map_err(|e| classify(&e))
+    }
+
+    fn set_record(
+        &mut self,
+        key: &str,
+        text: &str,
+        head_len: usize,
+        native: Option<&dyn std::any::Any>,
+    ) -> Result<(), StoreError> {
+        let body = native.and_then(|n| n.downcast_ref::<JsString>());
+        match (body, text.get(..head_len)) {
+            (Some(body), Some(head)) => {
+                set_record_js(&self.storage, key, head, body).map_err(|e| classify(&e))
+            }
+            _ => self.set_item(key, text),
+        }
     }
 
     fn remove_item(&mut self, key: &str) -> Result<(), StoreError> {

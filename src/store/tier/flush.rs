@@ -3,9 +3,27 @@
 
 use super::{
     codec, page_type_value, FlushReport, JournalLine, Pending, Storage, StorageTier, StoreError,
-    MAX_QUOTA_RETRIES, MAX_SEGMENTS,
+    Write, MAX_LAG, MAX_QUOTA_RETRIES, MAX_SEGMENTS,
 };
 use crate::core::Millis;
+
+/// What one store key is set to.
+#[derive(Clone)]
+enum Value<'a> {
+    /// A journal segment or the index.
+    Text(String),
+    /// A record (its body maybe passed through as the store holds text).
+    Record(&'a Write),
+}
+
+impl Value<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Value::Text(text) => text.len(),
+            Value::Record(write) => write.text.len(),
+        }
+    }
+}
 
 impl<S: Storage> StorageTier<S> {
     /// Evicts the least valuable entries (never `keep`) until the records fit the budget.
@@ -53,6 +71,16 @@ impl<S: Storage> StorageTier<S> {
     /// Writes every pending change in one pass: changed records, removals, then the journal
     /// (or the whole index, when the journal has grown). Unchanged records are not rewritten.
     pub fn flush(&mut self, now: Millis) -> FlushReport {
+        self.flush_lines(now, false)
+    }
+
+    /// Flushes and journals every saved index line that is older than its record (for
+    /// `pagehide`: the next open then finds every entry's current times in the index).
+    pub fn flush_hidden(&mut self, now: Millis) -> FlushReport {
+        self.flush_lines(now, true)
+    }
+
+    fn flush_lines(&mut self, now: Millis, catch_up: bool) -> FlushReport {
         let mut pending: Vec<(String, Pending)> = self.pending.drain().collect();
         crate::core::sort::sort_by(&mut pending, |a, b| a.0 < b.0);
         let mut report = std::mem::take(&mut self.report);
@@ -60,7 +88,6 @@ impl<S: Storage> StorageTier<S> {
             return report;
         }
         let mut lines = Vec::new();
-        let mut lagging = false;
         for (key, change) in pending {
             let record_key = self.record_key(&key);
             match change {
@@ -69,38 +96,47 @@ impl<S: Storage> StorageTier<S> {
                         self.fail(e);
                     }
                     report.removed += 1;
+                    self.lagging.remove(&key);
                     lines.push(JournalLine::Remove(key));
                 }
                 Pending::Touch => {
                     if let Some(entry) = self.index.get(&key) {
+                        self.lagging.remove(&key);
                         lines.push(JournalLine::Upsert(key, entry.clone()));
                     }
                 }
-                Pending::Write(text, journal) => {
+                Pending::Write(write) => {
                     if !self.index.contains_key(&key) {
                         continue; // evicted earlier in this flush
                     }
+                    let journal = write.journal;
+                    let value = Value::Record(&write);
                     match self.write_evicting(
                         &record_key,
                         &key,
                         now,
                         &mut lines,
                         &mut report,
-                        |_| text.clone(),
+                        |_| value.clone(),
                     ) {
                         Ok(()) => {
                             report.written += 1;
                             match self.index.get(&key) {
                                 Some(entry) if journal => {
+                                    self.lagging.remove(&key);
                                     lines.push(JournalLine::Upsert(key, entry.clone()));
                                 }
-                                _ => lagging = true,
+                                Some(_) => {
+                                    self.lagging.insert(key, ());
+                                }
+                                None => {}
                             }
                         }
                         Err(e) => {
                             self.fail(e);
                             self.remove(&key);
                             self.pending.remove(&key);
+                            self.lagging.remove(&key);
                             let _ = self.with_storage(|s| s.remove_item(&record_key));
                             lines.push(JournalLine::Remove(key.clone()));
                             report.dropped.push(key);
@@ -112,22 +148,32 @@ impl<S: Storage> StorageTier<S> {
                 return report;
             }
         }
-        if lagging {
-            self.lagging += 1;
+        if !self.lagging.is_empty() {
+            self.lag_flushes = self.lag_flushes.saturating_add(1);
+            // Lagging lines ride along with any segment, and get one of their own when they
+            // have lagged for long or the page is hidden: a small write, never the whole index.
+            if catch_up || !lines.is_empty() || self.lag_flushes >= MAX_LAG {
+                self.journal_lagging(&mut lines);
+            }
         }
-        self.write_journal(lines, now, &mut report);
+        // Hidden page after the index could not be saved: try it whole once more.
+        let fold = catch_up && self.compact_next;
+        if !lines.is_empty() || fold {
+            self.write_journal(lines, now, &mut report);
+        }
         report
     }
 
-    /// Flushes, then writes the index whole if saved lines are older than their records (for
-    /// `pagehide`: the next open then finds every entry's current times in the index).
-    pub fn flush_and_fold(&mut self, now: Millis) -> FlushReport {
-        let mut report = self.flush(now);
-        if self.lagging > 0 && self.storage.is_some() {
-            self.compact_next = true;
-            self.write_journal(Vec::new(), now, &mut report);
+    /// Appends the current index line of every lagging key to `lines`.
+    fn journal_lagging(&mut self, lines: &mut Vec<JournalLine>) {
+        let mut keys: Vec<String> = self.lagging.drain().map(|(k, ())| k).collect();
+        crate::core::sort::sort(&mut keys);
+        self.lag_flushes = 0;
+        for key in keys {
+            if let Some(entry) = self.index.get(&key) {
+                lines.push(JournalLine::Upsert(key, entry.clone()));
+            }
         }
-        report
     }
 
     pub(super) fn with_storage<T>(
@@ -140,19 +186,28 @@ impl<S: Storage> StorageTier<S> {
     /// Sets `store_key` to `make(self)`, evicting entries (never `keep`) and retrying a bounded
     /// number of times when the store is full.
     #[allow(clippy::too_many_arguments)]
-    fn write_evicting(
+    fn write_evicting<'a>(
         &mut self,
         store_key: &str,
         keep: &str,
         now: Millis,
         lines: &mut Vec<JournalLine>,
         report: &mut FlushReport,
-        make: impl Fn(&Self) -> String,
+        make: impl Fn(&Self) -> Value<'a>,
     ) -> Result<(), StoreError> {
         let mut attempt = 0;
         loop {
             let value = make(self);
-            match self.with_storage(|s| s.set_item(store_key, &value)) {
+            let written = self.with_storage(|s| match &value {
+                Value::Text(text) => s.set_item(store_key, text),
+                Value::Record(write) => s.set_record(
+                    store_key,
+                    &write.text,
+                    write.head_len,
+                    write.native.as_ref().map(|n| &*n.0),
+                ),
+            });
+            match written {
                 Ok(()) => return Ok(()),
                 Err(StoreError::Quota) if attempt < MAX_QUOTA_RETRIES => {
                     // The old value under the key is replaced, so only the growth needs room;
@@ -201,12 +256,8 @@ impl<S: Storage> StorageTier<S> {
     }
 
     fn write_journal(&mut self, lines: Vec<JournalLine>, now: Millis, report: &mut FlushReport) {
-        // Folded when the journal is long, when saved lines lag many flushes behind their
-        // records, or after the index could not be saved.
-        let due = self.compact_next || self.segments.saturating_add(self.lagging) >= MAX_SEGMENTS;
-        if lines.is_empty() && !(due && self.lagging > 0) {
-            return;
-        }
+        // Folded when the journal is long, or after the index could not be saved.
+        let due = self.compact_next || self.segments >= MAX_SEGMENTS;
         let index_key = self.index_key();
         let mut more = Vec::new();
         // A missing previous segment means the store was wiped (or another tab folded the
@@ -224,7 +275,7 @@ impl<S: Storage> StorageTier<S> {
             }
             let segment_key = self.segment_key(self.segments);
             let written = self.write_evicting(&segment_key, "", now, &mut more, report, |_| {
-                segment.clone()
+                Value::Text(segment.clone())
             });
             if written.is_ok() {
                 self.segments += 1;
@@ -232,11 +283,15 @@ impl<S: Storage> StorageTier<S> {
             written
         } else {
             let written = self.write_evicting(&index_key, "", now, &mut more, report, |tier| {
-                codec::encode_index(tier.index.iter().map(|(k, e)| (k.as_str(), e)))
+                Value::Text(codec::encode_index(
+                    tier.index.iter().map(|(k, e)| (k.as_str(), e)),
+                ))
             });
             if written.is_ok() {
                 self.compact_next = false;
-                self.lagging = 0;
+                // The whole index holds every line as it is now.
+                self.lagging.clear();
+                self.lag_flushes = 0;
                 self.remove_segments();
             }
             written

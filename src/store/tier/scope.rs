@@ -43,7 +43,8 @@ impl<S: Storage> StorageTier<S> {
         self.pending.clear();
         self.invalidated.clear();
         self.segments = 0;
-        self.lagging = 0;
+        self.lagging.clear();
+        self.lag_flushes = 0;
         let index_key = self.index_key();
         let Some(storage) = self.storage.as_ref() else {
             return;
@@ -166,6 +167,8 @@ impl<S: Storage> StorageTier<S> {
         self.index.clear();
         self.pending.clear();
         self.invalidated.clear();
+        self.lagging.clear();
+        self.lag_flushes = 0;
         self.bytes = 0;
         self.remove_unindexed();
         self.remove_segments();
