@@ -232,7 +232,8 @@ fn encode_index_line(key: &str, entry: &IndexEntry, out: &mut String) {
     out.push('\n');
 }
 
-fn decode_index_line(line: &str) -> Option<(String, IndexEntry)> {
+/// Decodes one index line (`key TAB size TAB meta`, without its newline).
+pub fn decode_index_line(line: &str) -> Option<(String, IndexEntry)> {
     let (key, rest) = line.split_once('\t')?;
     let (size, meta) = rest.split_once('\t')?;
     if key.is_empty() {
@@ -262,6 +263,20 @@ pub fn encode_index<'a>(entries: impl Iterator<Item = (&'a str, &'a IndexEntry)>
 pub fn decode_index(text: &str) -> Option<Vec<(String, IndexEntry)>> {
     let body = text.strip_prefix(INDEX_MAGIC)?.strip_prefix('\n')?;
     Some(body.lines().filter_map(decode_index_line).collect())
+}
+
+/// The lines of an index without decoding their meta: `(key, size, line)` for each line whose
+/// key and size read (others are skipped, as [`decode_index`] skips them). `None` when the
+/// header is wrong. Opening a cache only splits the index this way; a line is decoded with
+/// [`decode_index_line`] when its entry is first used.
+pub fn index_lines(text: &str) -> Option<impl Iterator<Item = (&str, usize, &str)>> {
+    let body = text.strip_prefix(INDEX_MAGIC)?.strip_prefix('\n')?;
+    Some(body.lines().filter_map(|line| {
+        let (key, rest) = line.split_once('\t')?;
+        let (size, _) = rest.split_once('\t')?;
+        let size = size.parse().ok()?;
+        (!key.is_empty()).then_some((key, size, line))
+    }))
 }
 
 /// The journal's header line, to start an empty journal.

@@ -193,7 +193,7 @@ fn rewrites_fold_the_index_after_many_flushes_or_when_the_page_is_hidden() {
         ["freshet:1:anon:e:/a", "freshet:1:anon:index"]
     );
     assert!(store.keys().iter().all(|k| !k.contains(":j:")));
-    let reopened = open(&store, TierConfig::default(), T0 + 501);
+    let mut reopened = open(&store, TierConfig::default(), T0 + 501);
     assert_eq!(reopened.meta("/a").unwrap().received_at, T0 + 500);
     // Hidden page: a lagging index is written whole; an up-to-date one is left alone.
     tier.put("/b", meta("reading", T0 + 600), "b2", T0 + 600);
@@ -204,7 +204,7 @@ fn rewrites_fold_the_index_after_many_flushes_or_when_the_page_is_hidden() {
     );
     tier.flush_and_fold(T0 + 601);
     assert!(store.take_sets().is_empty());
-    let reopened = open(&store, TierConfig::default(), T0 + 601);
+    let mut reopened = open(&store, TierConfig::default(), T0 + 601);
     assert_eq!(reopened.meta("/b").unwrap().received_at, T0 + 600);
 }
 
@@ -290,7 +290,7 @@ fn a_version_change_discards_old_records_and_spares_foreign_keys() {
         version: "2".into(),
         ..TierConfig::default()
     };
-    let tier = open(&store, v2, T0);
+    let mut tier = open(&store, v2, T0);
     assert!(tier.is_empty());
     assert_eq!(
         store.keys(),
@@ -326,7 +326,7 @@ fn scopes_never_see_each_other_and_clear_wipes_only_its_own() {
     assert_eq!(bob.load("/me", T0, any_age).unwrap().body, "bob's");
     assert_eq!(store.raw("other-lib:x").as_deref(), Some("1"));
     // A scope cannot forge another's prefix.
-    let forged = open(&store, scoped("bob:e:/me"), T0);
+    let mut forged = open(&store, scoped("bob:e:/me"), T0);
     assert!(forged.is_empty());
 }
 
@@ -563,7 +563,7 @@ fn storage_wiped_between_reads_is_a_miss_and_the_tier_recovers() {
     {
         store.0.borrow_mut().items.remove_item(key).unwrap();
     }
-    let reopened = open(&store, TierConfig::default(), T0);
+    let mut reopened = open(&store, TierConfig::default(), T0);
     assert!(reopened.is_empty());
     assert!(store.keys().iter().all(|k| !k.contains(":e:")));
 }

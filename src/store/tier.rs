@@ -17,6 +17,7 @@ use super::{Storage, StoreError};
 use crate::core::Millis;
 
 mod flush;
+mod lazy;
 mod read;
 mod scope;
 
@@ -96,7 +97,12 @@ pub struct StorageTier<S> {
     storage: Option<S>,
     config: TierConfig,
     prefix: String,
+    /// Decoded index lines; `raw` holds the lines not used since opening (see `lazy`). A key is
+    /// in at most one of the two.
     index: FastMap<String, IndexEntry>,
+    raw: lazy::RawIndex,
+    /// When the scope was opened: a line over-age or future-dated then is removed when decoded.
+    opened_at: Millis,
     pending: FastMap<String, Pending>,
     invalidated: FastMap<String, ()>,
     /// Journal segments written since the index was last written whole.
@@ -121,6 +127,8 @@ impl<S: Storage> StorageTier<S> {
             prefix: String::new(),
             config,
             index: FastMap::default(),
+            raw: lazy::RawIndex::default(),
+            opened_at: now,
             pending: FastMap::default(),
             invalidated: FastMap::default(),
             segments: 0,
@@ -175,22 +183,25 @@ impl<S: Storage> StorageTier<S> {
     }
 
     /// Entries in the index.
-    pub fn len(&self) -> usize {
+    pub fn len(&mut self) -> usize {
+        self.decode_all();
         self.index.len()
     }
 
     /// Whether the index is empty.
-    pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+    pub fn is_empty(&mut self) -> bool {
+        self.len() == 0
     }
 
     /// Bytes of the records in the index.
-    pub fn bytes(&self) -> usize {
+    pub fn bytes(&mut self) -> usize {
+        self.decode_all();
         self.bytes
     }
 
     /// Keys of the persisted entries whose index line satisfies `named` (no record is read).
-    pub fn keys_where(&self, named: impl Fn(&str, &Meta) -> bool) -> Vec<String> {
+    pub fn keys_where(&mut self, named: impl Fn(&str, &Meta) -> bool) -> Vec<String> {
+        self.decode_all();
         self.index
             .iter()
             .filter(|(k, e)| named(k, &e.meta))
@@ -199,8 +210,46 @@ impl<S: Storage> StorageTier<S> {
     }
 
     /// The index line of `key`, without reading its record.
-    pub fn meta(&self, key: &str) -> Option<&Meta> {
+    pub fn meta(&mut self, key: &str) -> Option<&Meta> {
+        self.decode_line(key);
         self.index.get(key).map(|e| &e.meta)
+    }
+
+    /// Decodes the index line of `key` if opening left it undecoded.
+    fn decode_line(&mut self, key: &str) {
+        if let Some((entry, size)) = self.raw.take(key) {
+            self.admit(key.to_owned(), entry, size);
+        }
+    }
+
+    /// Decodes every index line opening left undecoded (for operations over the whole index).
+    fn decode_all(&mut self) {
+        if self.raw.is_empty() {
+            return;
+        }
+        let lines = self.raw.drain();
+        self.index.reserve(lines.len());
+        for (key, entry, size) in lines {
+            self.admit(key, entry, size);
+        }
+    }
+
+    /// Takes a decoded line into the index, as opening would have: a line that does not decode
+    /// is skipped, and one over-age or future-dated at opening is removed. Its declared size was
+    /// counted in `bytes` at opening.
+    fn admit(&mut self, key: String, entry: Option<IndexEntry>, size: usize) {
+        match entry {
+            Some(entry) if usable(&entry.meta, self.opened_at) => {
+                self.bytes = self.bytes + entry.size - size.min(self.bytes);
+                self.index.insert(key, entry);
+            }
+            Some(_) => {
+                self.bytes -= size.min(self.bytes);
+                self.invalidated.remove(&key);
+                self.pending.insert(key, Pending::Remove);
+            }
+            None => self.bytes -= size.min(self.bytes),
+        }
     }
 
     /// Whether changes wait for a flush.
@@ -220,6 +269,7 @@ impl<S: Storage> StorageTier<S> {
     /// persisted (too large for the budget, or unencodable): the entry stays memory-only and
     /// any older record of it is removed, so that a reload never shows older data.
     pub fn put(&mut self, key: &str, meta: Meta, body: &str, now: Millis) -> bool {
+        self.decode_line(key);
         if self.storage.is_none() {
             // Memory-only: nothing is ever written, so no record to encode and no budget to
             // keep; the index line still holds the validators for conditional requests.
@@ -266,6 +316,7 @@ impl<S: Storage> StorageTier<S> {
     /// Records that the entry was confirmed again (a 304, or an identical body): new times,
     /// same record. Only the index line is rewritten.
     pub fn touch(&mut self, key: &str, times: Times) {
+        self.decode_line(key);
         let Some(entry) = self.index.get_mut(key) else {
             return;
         };
@@ -279,6 +330,7 @@ impl<S: Storage> StorageTier<S> {
 
     /// Marks the entry invalidated: it is evicted first when space runs out.
     pub fn mark_invalidated(&mut self, key: &str) {
+        self.decode_line(key);
         if self.index.contains_key(key) {
             self.invalidated.insert(key.to_owned(), ());
         }
@@ -286,6 +338,7 @@ impl<S: Storage> StorageTier<S> {
 
     /// Removes the entry at the next flush.
     pub fn remove(&mut self, key: &str) {
+        self.decode_line(key);
         if let Some(old) = self.index.remove(key) {
             self.bytes -= old.size.min(self.bytes);
             self.pending.insert(key.to_owned(), Pending::Remove);

@@ -68,6 +68,33 @@ extern "C" {
     ) -> Result<bool, JsValue>;
 }
 
+#[wasm_bindgen(inline_js = r#"
+export function freshetReadIndex(storage, indexKey, segmentPrefix, max, out) {
+  const index = storage.getItem(indexKey);
+  const segments = [];
+  for (let n = 0; n < max; n++) {
+    const text = storage.getItem(segmentPrefix + n);
+    if (text === null) break;
+    segments.push(text);
+  }
+  out[0] = index;
+  out[1] = segments.length;
+  out[2] = segments.join('\0');
+}
+"#)]
+extern "C" {
+    /// The index and the journal segments in one JS call: `out` gets `[index or null,
+    /// segment count, segments joined by NUL]` (segments we write never hold a NUL).
+    #[wasm_bindgen(catch, js_name = freshetReadIndex)]
+    fn read_index_js(
+        storage: &web_sys::Storage,
+        index_key: &str,
+        segment_prefix: &str,
+        max: u32,
+        out: &js_sys::Array,
+    ) -> Result<(), JsValue>;
+}
+
 /// A record read by [`WebStorage::read_record`].
 pub struct ReadRecord {
     /// The record's head (magic, key and meta lines), to check against the index.
@@ -153,6 +180,33 @@ impl Storage for WebStorage {
             .get_item_raw(key)
             .map_err(|e| classify(&e))?;
         Ok(value.dyn_ref::<JsString>().map(to_rust_string))
+    }
+
+    fn get_index(
+        &self,
+        index_key: &str,
+        segment_prefix: &str,
+        max: u32,
+    ) -> Result<(Option<String>, Vec<String>), StoreError> {
+        OUT.with(|out| {
+            read_index_js(&self.storage, index_key, segment_prefix, max, out)
+                .map_err(|e| classify(&e))?;
+            let index = out.get(0).dyn_ref::<JsString>().map(to_rust_string);
+            let count = out.get(1).as_f64().map_or(0, |n| n as usize);
+            let joined = out.get(2).dyn_ref::<JsString>().map(to_rust_string);
+            for i in 0..3 {
+                out.set(i, JsValue::UNDEFINED);
+            }
+            let segments: Vec<String> = match joined {
+                Some(text) if count > 0 => text.split('\0').map(str::to_owned).collect(),
+                _ => Vec::new(),
+            };
+            if segments.len() != count {
+                // A NUL inside a segment (corrupt): read them one by one instead.
+                return crate::store::get_index_by_key(self, index_key, segment_prefix, max);
+            }
+            Ok((index, segments))
+        })
     }
 
     fn set_item(&mut self, key: &str, value: &str) -> Result<(), StoreError> {

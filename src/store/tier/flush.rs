@@ -26,7 +26,8 @@ impl<S: Storage> StorageTier<S> {
     /// page type (browse and custom types before community, reading, writing), oldest first.
     /// Never more valuable than `keep` itself, so that a large browse entry cannot empty the
     /// store of drafts only to find it still does not fit.
-    fn victims(&self, keep: &str, now: Millis) -> Vec<String> {
+    fn victims(&mut self, keep: &str, now: Millis) -> Vec<String> {
+        self.decode_all();
         let ceiling = self
             .index
             .get(keep)
@@ -231,6 +232,7 @@ impl<S: Storage> StorageTier<S> {
             }
             written
         } else {
+            self.decode_all();
             let written = self.write_evicting(&index_key, "", now, &mut more, report, |tier| {
                 codec::encode_index(tier.index.iter().map(|(k, e)| (k.as_str(), e)))
             });

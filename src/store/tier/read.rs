@@ -13,6 +13,7 @@ impl<S: Storage> StorageTier<S> {
         now: Millis,
         max_age: impl Fn(&str) -> Millis,
     ) -> Option<Meta> {
+        self.decode_line(key);
         let meta = &self.index.get(key)?.meta;
         let lifetime_ok =
             meta.expires_at.saturating_sub(meta.received_at) <= max_age(&meta.page_type);

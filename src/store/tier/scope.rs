@@ -1,6 +1,7 @@
 //! Scopes and versions of the storage tier: which records are visible, sweeping other
 //! versions' and unindexed records, switching and clearing a scope.
 
+use super::lazy::RawIndex;
 use super::{codec, escape, usable, FlushReport, JournalLine, Storage, StorageTier, MAX_SEGMENTS};
 use crate::core::Millis;
 
@@ -31,7 +32,8 @@ impl<S: Storage> StorageTier<S> {
         }
     }
 
-    /// Reads the current scope's index and journal; drops over-age and future-dated lines.
+    /// Reads the current scope's index and journal; drops over-age and future-dated lines
+    /// (the index's own lines when they are first used: opening only splits them by key).
     pub(super) fn load_scope(&mut self, now: Millis) {
         self.prefix = format!(
             "{}:{}:{}:",
@@ -40,45 +42,43 @@ impl<S: Storage> StorageTier<S> {
             escape(&self.config.scope)
         );
         self.index.clear();
+        self.raw = RawIndex::default();
+        self.opened_at = now;
         self.pending.clear();
         self.invalidated.clear();
         self.segments = 0;
         self.lagging = 0;
+        self.bytes = 0;
         let index_key = self.index_key();
+        let segment_prefix = self.segment_key_prefix();
         let Some(storage) = self.storage.as_ref() else {
             return;
         };
-        let read = storage.get_item(&index_key).and_then(|index| {
-            // Segments are numbered from 0; the first missing one ends the journal.
-            let mut segments = Vec::new();
-            for n in 0..MAX_SEGMENTS.saturating_mul(2) {
-                match storage.get_item(&self.segment_key(n))? {
-                    Some(text) => segments.push(text),
-                    None => break,
-                }
-            }
-            Ok((index, segments))
-        });
+        // Segments are numbered from 0; the first missing one ends the journal.
+        let read = storage.get_index(&index_key, &segment_prefix, MAX_SEGMENTS.saturating_mul(2));
         let (index_text, segments) = match read {
             Ok(texts) => texts,
             Err(e) => return self.fail(e),
         };
-        let index = index_text.as_deref().and_then(codec::decode_index);
-        let trusted = index.is_some();
-        if let Some(lines) = index {
-            // Sized once: growing the table line by line rehashed it ~10 times for 1k entries.
-            self.index.reserve(lines.len());
-            self.index.extend(lines);
-        }
+        let raw = index_text.and_then(RawIndex::parse);
+        let trusted = raw.is_some();
+        self.raw = raw.unwrap_or_default();
         self.segments = u32::try_from(segments.len()).unwrap_or(u32::MAX);
         for lines in segments.iter().filter_map(|s| codec::decode_journal(s)) {
             for line in lines {
                 match line {
-                    JournalLine::Upsert(k, e) => self.index.insert(k, e),
-                    JournalLine::Remove(k) => self.index.remove(&k),
+                    JournalLine::Upsert(k, e) => {
+                        self.raw.forget(&k);
+                        self.index.insert(k, e);
+                    }
+                    JournalLine::Remove(k) => {
+                        self.raw.forget(&k);
+                        self.index.remove(&k);
+                    }
                 };
             }
         }
+        self.bytes = self.raw.bytes() + self.index.values().map(|e| e.size).sum::<usize>();
         let unusable: Vec<String> = self
             .index
             .iter()
@@ -88,7 +88,6 @@ impl<S: Storage> StorageTier<S> {
         for key in unusable {
             self.remove(&key);
         }
-        self.bytes = self.index.values().map(|e| e.size).sum();
         if !trusted {
             // Without an index, records of this scope cannot be trusted or found again: sweep.
             self.remove_unindexed();
@@ -101,6 +100,11 @@ impl<S: Storage> StorageTier<S> {
 
     pub(super) fn segment_key(&self, n: u32) -> String {
         format!("{}j:{n}", self.prefix)
+    }
+
+    /// Journal segment `n` is stored under this prefix followed by `n`.
+    fn segment_key_prefix(&self) -> String {
+        format!("{}j:", self.prefix)
     }
 
     /// Removes every journal segment of the scope that a later open could read: all present
@@ -126,6 +130,7 @@ impl<S: Storage> StorageTier<S> {
     }
 
     pub(super) fn remove_unindexed(&mut self) {
+        self.decode_all();
         let records = format!("{}e:", self.prefix);
         let Some(storage) = self.storage.as_mut() else {
             return;
@@ -158,6 +163,7 @@ impl<S: Storage> StorageTier<S> {
     /// Removes every record of the current scope, its index and journal (only this scope,
     /// only this namespace).
     pub fn clear(&mut self) {
+        self.decode_all();
         let keys: Vec<String> = self.index.keys().cloned().collect();
         for key in keys {
             let record_key = self.record_key(&key);
