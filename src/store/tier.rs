@@ -27,6 +27,9 @@ type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 pub const MAX_QUOTA_RETRIES: u32 = 4;
 /// Past this many journal segments (one per flush) the journal is folded into the index.
 pub const MAX_SEGMENTS: u32 = 128;
+/// Saved index lines left older than their records (by rewrites that write the record alone)
+/// are brought up to date in one journal segment at most this many flushes after the first.
+pub const MAX_LAG: u32 = 128;
 /// A record received more than this far in the client's future is corrupt (or the clock jumped).
 pub const FUTURE_TOLERANCE: Millis = 60_000;
 
@@ -109,9 +112,10 @@ pub struct StorageTier<S> {
     segments: u32,
     /// Set when the index could not be saved: the next flush writes it whole.
     compact_next: bool,
-    /// Flushes since the index was written whole that left saved index lines older than their
-    /// records (counted with the segments towards the next fold).
-    lagging: u32,
+    /// Keys whose saved index line is older than their record (rewrites write the record
+    /// alone), and flushes since the first of them lagged: their lines are journaled together.
+    lagging: FastMap<String, ()>,
+    lag_flushes: u32,
     bytes: usize,
     failure: Option<StoreError>,
     reported: bool,
@@ -133,7 +137,8 @@ impl<S: Storage> StorageTier<S> {
             invalidated: FastMap::default(),
             segments: 0,
             compact_next: false,
-            lagging: 0,
+            lagging: FastMap::default(),
+            lag_flushes: 0,
             bytes: 0,
             failure: None,
             reported: false,

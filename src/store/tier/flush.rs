@@ -3,7 +3,7 @@
 
 use super::{
     codec, page_type_value, FlushReport, JournalLine, Pending, Storage, StorageTier, StoreError,
-    MAX_QUOTA_RETRIES, MAX_SEGMENTS,
+    MAX_LAG, MAX_QUOTA_RETRIES, MAX_SEGMENTS,
 };
 use crate::core::Millis;
 
@@ -54,6 +54,16 @@ impl<S: Storage> StorageTier<S> {
     /// Writes every pending change in one pass: changed records, removals, then the journal
     /// (or the whole index, when the journal has grown). Unchanged records are not rewritten.
     pub fn flush(&mut self, now: Millis) -> FlushReport {
+        self.flush_lines(now, false)
+    }
+
+    /// Flushes and journals every saved index line that is older than its record (for
+    /// `pagehide`: the next open then finds every entry's current times in the index).
+    pub fn flush_and_fold(&mut self, now: Millis) -> FlushReport {
+        self.flush_lines(now, true)
+    }
+
+    fn flush_lines(&mut self, now: Millis, catch_up: bool) -> FlushReport {
         let mut pending: Vec<(String, Pending)> = self.pending.drain().collect();
         crate::core::sort::sort_by(&mut pending, |a, b| a.0 < b.0);
         let mut report = std::mem::take(&mut self.report);
@@ -61,7 +71,6 @@ impl<S: Storage> StorageTier<S> {
             return report;
         }
         let mut lines = Vec::new();
-        let mut lagging = false;
         for (key, change) in pending {
             let record_key = self.record_key(&key);
             match change {
@@ -70,10 +79,12 @@ impl<S: Storage> StorageTier<S> {
                         self.fail(e);
                     }
                     report.removed += 1;
+                    self.lagging.remove(&key);
                     lines.push(JournalLine::Remove(key));
                 }
                 Pending::Touch => {
                     if let Some(entry) = self.index.get(&key) {
+                        self.lagging.remove(&key);
                         lines.push(JournalLine::Upsert(key, entry.clone()));
                     }
                 }
@@ -93,15 +104,20 @@ impl<S: Storage> StorageTier<S> {
                             report.written += 1;
                             match self.index.get(&key) {
                                 Some(entry) if journal => {
+                                    self.lagging.remove(&key);
                                     lines.push(JournalLine::Upsert(key, entry.clone()));
                                 }
-                                _ => lagging = true,
+                                Some(_) => {
+                                    self.lagging.insert(key, ());
+                                }
+                                None => {}
                             }
                         }
                         Err(e) => {
                             self.fail(e);
                             self.remove(&key);
                             self.pending.remove(&key);
+                            self.lagging.remove(&key);
                             let _ = self.with_storage(|s| s.remove_item(&record_key));
                             lines.push(JournalLine::Remove(key.clone()));
                             report.dropped.push(key);
@@ -113,22 +129,32 @@ impl<S: Storage> StorageTier<S> {
                 return report;
             }
         }
-        if lagging {
-            self.lagging += 1;
+        if !self.lagging.is_empty() {
+            self.lag_flushes = self.lag_flushes.saturating_add(1);
+            // Lagging lines ride along with any segment, and get one of their own when they
+            // have lagged for long or the page is hidden: a small write, never the whole index.
+            if catch_up || !lines.is_empty() || self.lag_flushes >= MAX_LAG {
+                self.journal_lagging(&mut lines);
+            }
         }
-        self.write_journal(lines, now, &mut report);
+        // Hidden page after the index could not be saved: try it whole once more.
+        let fold = catch_up && self.compact_next;
+        if !lines.is_empty() || fold {
+            self.write_journal(lines, now, &mut report);
+        }
         report
     }
 
-    /// Flushes, then writes the index whole if saved lines are older than their records (for
-    /// `pagehide`: the next open then finds every entry's current times in the index).
-    pub fn flush_and_fold(&mut self, now: Millis) -> FlushReport {
-        let mut report = self.flush(now);
-        if self.lagging > 0 && self.storage.is_some() {
-            self.compact_next = true;
-            self.write_journal(Vec::new(), now, &mut report);
+    /// Appends the current index line of every lagging key to `lines`.
+    fn journal_lagging(&mut self, lines: &mut Vec<JournalLine>) {
+        let mut keys: Vec<String> = self.lagging.drain().map(|(k, ())| k).collect();
+        crate::core::sort::sort(&mut keys);
+        self.lag_flushes = 0;
+        for key in keys {
+            if let Some(entry) = self.index.get(&key) {
+                lines.push(JournalLine::Upsert(key, entry.clone()));
+            }
         }
-        report
     }
 
     pub(super) fn with_storage<T>(
@@ -202,12 +228,8 @@ impl<S: Storage> StorageTier<S> {
     }
 
     fn write_journal(&mut self, lines: Vec<JournalLine>, now: Millis, report: &mut FlushReport) {
-        // Folded when the journal is long, when saved lines lag many flushes behind their
-        // records, or after the index could not be saved.
-        let due = self.compact_next || self.segments.saturating_add(self.lagging) >= MAX_SEGMENTS;
-        if lines.is_empty() && !(due && self.lagging > 0) {
-            return;
-        }
+        // Folded when the journal is long, or after the index could not be saved.
+        let due = self.compact_next || self.segments >= MAX_SEGMENTS;
         let index_key = self.index_key();
         let mut more = Vec::new();
         // A missing previous segment means the store was wiped (or another tab folded the
@@ -238,7 +260,9 @@ impl<S: Storage> StorageTier<S> {
             });
             if written.is_ok() {
                 self.compact_next = false;
-                self.lagging = 0;
+                // The whole index holds every line as it is now.
+                self.lagging.clear();
+                self.lag_flushes = 0;
                 self.remove_segments();
             }
             written

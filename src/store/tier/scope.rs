@@ -47,7 +47,8 @@ impl<S: Storage> StorageTier<S> {
         self.pending.clear();
         self.invalidated.clear();
         self.segments = 0;
-        self.lagging = 0;
+        self.lagging.clear();
+        self.lag_flushes = 0;
         self.bytes = 0;
         let index_key = self.index_key();
         let segment_prefix = self.segment_key_prefix();
@@ -172,6 +173,8 @@ impl<S: Storage> StorageTier<S> {
         self.index.clear();
         self.pending.clear();
         self.invalidated.clear();
+        self.lagging.clear();
+        self.lag_flushes = 0;
         self.bytes = 0;
         self.remove_unindexed();
         self.remove_segments();
