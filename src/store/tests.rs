@@ -111,7 +111,7 @@ fn scoped(scope: &str) -> TierConfig {
 }
 
 #[test]
-fn a_persisted_entry_survives_a_reopen_and_opening_reads_only_the_index() {
+fn a_persisted_entry_survives_a_reopen_and_opening_reads_only_the_overrides() {
     let store = Shared::default();
     let mut tier = open(&store, TierConfig::default(), T0);
     for i in 0..50 {
@@ -123,18 +123,27 @@ fn a_persisted_entry_survives_a_reopen_and_opening_reads_only_the_index() {
     let mut tier = open(&store, TierConfig::default(), T0 + 10);
     assert_eq!(
         store.0.borrow().gets,
+        ["freshet:version", "freshet:1:anon:o"]
+    );
+    // A first read trusts the record's own head; the index and journal stay unread.
+    store.0.borrow_mut().gets.clear();
+    let record = tier.load("/a/7", T0 + 10, any_age).unwrap();
+    assert_eq!(record.body, "{\"x\":1}");
+    assert_eq!(record.meta, meta("reading", T0));
+    assert_eq!(store.0.borrow().gets, ["freshet:1:anon:e:/a/7"]);
+    assert_eq!(tier.meta("/a/7").unwrap().etag.as_deref(), Some("\"e1\""));
+    assert_eq!(tier.load("/nothing", T0 + 10, any_age), None);
+    assert_eq!(store.0.borrow().gets.len(), 2, "a miss reads no index");
+    // The whole index and journal are read when something needs every entry.
+    assert_eq!(tier.len(), 50);
+    assert_eq!(
+        store.0.borrow().gets[2..],
         [
-            "freshet:version",
             "freshet:1:anon:index",
             "freshet:1:anon:j:0",
             "freshet:1:anon:j:1"
         ]
     );
-    assert_eq!(tier.len(), 50);
-    let record = tier.load("/a/7", T0 + 10, any_age).unwrap();
-    assert_eq!(record.body, "{\"x\":1}");
-    assert_eq!(record.meta, meta("reading", T0));
-    assert_eq!(tier.meta("/a/7").unwrap().etag.as_deref(), Some("\"e1\""));
 }
 
 #[test]
@@ -164,8 +173,12 @@ fn a_flush_writes_only_what_changed_and_a_touch_rewrites_no_record() {
     };
     tier.touch("/b", times);
     tier.flush(T0 + 9);
-    // One segment: /b's new times, and /a's lagging line along with it.
-    assert_eq!(store.take_sets(), ["freshet:1:anon:j:1"]);
+    // One segment: /b's new times, and /a's lagging line along with it; /b's line is now
+    // newer than its record's head, so it joins the overrides.
+    assert_eq!(
+        store.take_sets(),
+        ["freshet:1:anon:j:1", "freshet:1:anon:o"]
+    );
     assert_eq!(tier.flush(T0 + 9), Default::default());
     assert!(store.take_sets().is_empty());
     let mut reopened = open(&store, TierConfig::default(), T0 + 20);
@@ -255,7 +268,10 @@ fn a_record_older_than_its_index_line_or_retagged_is_refused() {
     })
     .unwrap();
     store.put_raw("freshet:1:anon:e:/t", &text);
+    // Opening reads no line of /a or /t: a first read would trust each record's own head (a
+    // whole record of this scope, checked for age). Once the index is read, its lines rule.
     let mut reopened = open(&store, TierConfig::default(), T0 + 10);
+    assert_eq!(reopened.len(), 2);
     assert!(reopened.load("/a", T0 + 10, any_age).is_none());
     assert!(reopened.load("/t", T0 + 10, any_age).is_none());
     assert!(reopened.meta("/a").is_none() && reopened.meta("/t").is_none());

@@ -80,12 +80,15 @@ impl<S: Storage> StorageTier<S> {
                     }
                     report.removed += 1;
                     self.lagging.remove(&key);
+                    self.drop_override(&key);
                     lines.push(JournalLine::Remove(key));
                 }
                 Pending::Touch => {
                     if let Some(entry) = self.index.get(&key) {
+                        let line = JournalLine::Upsert(key.clone(), entry.clone());
                         self.lagging.remove(&key);
-                        lines.push(JournalLine::Upsert(key, entry.clone()));
+                        self.add_override(&key);
+                        lines.push(line);
                     }
                 }
                 Pending::Write(text, journal) => {
@@ -102,6 +105,7 @@ impl<S: Storage> StorageTier<S> {
                     ) {
                         Ok(()) => {
                             report.written += 1;
+                            self.drop_override(&key);
                             match self.index.get(&key) {
                                 Some(entry) if journal => {
                                     self.lagging.remove(&key);
@@ -118,6 +122,7 @@ impl<S: Storage> StorageTier<S> {
                             self.remove(&key);
                             self.pending.remove(&key);
                             self.lagging.remove(&key);
+                            self.drop_override(&key);
                             let _ = self.with_storage(|s| s.remove_item(&record_key));
                             lines.push(JournalLine::Remove(key.clone()));
                             report.dropped.push(key);
@@ -141,6 +146,9 @@ impl<S: Storage> StorageTier<S> {
         let fold = catch_up && self.compact_next;
         if !lines.is_empty() || fold {
             self.write_journal(lines, now, &mut report);
+        }
+        if self.storage.is_some() {
+            self.save_overrides(now, &mut report);
         }
         report
     }
@@ -167,7 +175,7 @@ impl<S: Storage> StorageTier<S> {
     /// Sets `store_key` to `make(self)`, evicting entries (never `keep`) and retrying a bounded
     /// number of times when the store is full.
     #[allow(clippy::too_many_arguments)]
-    fn write_evicting(
+    pub(super) fn write_evicting(
         &mut self,
         store_key: &str,
         keep: &str,
@@ -220,6 +228,7 @@ impl<S: Storage> StorageTier<S> {
             }
             freed += self.index.get(&victim).map_or(0, |e| e.size);
             self.remove(&victim);
+            self.drop_override(&victim);
             self.pending.remove(&victim);
             lines.push(JournalLine::Remove(victim.clone()));
             report.evicted.push(victim);
@@ -228,6 +237,8 @@ impl<S: Storage> StorageTier<S> {
     }
 
     fn write_journal(&mut self, lines: Vec<JournalLine>, now: Millis, report: &mut FlushReport) {
+        // The journal's length (and whether its last segment is still there) is known once read.
+        self.load_index();
         // Folded when the journal is long, or after the index could not be saved.
         let due = self.compact_next || self.segments >= MAX_SEGMENTS;
         let index_key = self.index_key();

@@ -1,8 +1,8 @@
-//! The index as opening reads it: split into lines by key, each line decoded only when its
-//! entry is first used (a read, a write, or an operation over the whole index). Opening a cache
-//! of 1k entries then costs one pass over the text instead of decoding every line's meta.
+//! The saved index, read only when something needs every entry (opening reads the journal and
+//! overrides alone), then split into lines by key, each line decoded only when its entry is
+//! first used: one pass over the text instead of decoding every line's meta.
 
-use super::FastMap;
+use super::{FastMap, JournalLine, Storage, StorageTier, MAX_SEGMENTS};
 use crate::store::codec::{self, IndexEntry};
 
 /// Index lines not decoded yet: the text they live in and, by key, where each line is.
@@ -73,5 +73,61 @@ impl RawIndex {
                 (key.into_string(), entry, size)
             })
             .collect()
+    }
+}
+
+impl<S: Storage> StorageTier<S> {
+    /// Reads the saved index and journal, once per scope, when something first needs every
+    /// entry (or the journal's length, to write a segment). Index lines stay undecoded until
+    /// used; journal lines are decoded (a journal is short). Lines of keys known since opening
+    /// (overrides, records read, writes) or removed since are stale and dropped. An index that
+    /// is missing or of another format cannot vouch for the scope's records: those it does
+    /// not hold are swept.
+    pub(super) fn load_index(&mut self) {
+        if self.loaded {
+            return;
+        }
+        self.loaded = true;
+        let removed = std::mem::take(&mut self.removed);
+        let index_key = self.index_key();
+        let segment_prefix = self.segment_key_prefix();
+        let Some(storage) = self.storage.as_ref() else {
+            return;
+        };
+        // Segments are numbered from 0; the first missing one ends the journal.
+        let read = storage.get_index(&index_key, &segment_prefix, MAX_SEGMENTS.saturating_mul(2));
+        let (text, segments) = match read {
+            Ok(texts) => texts,
+            Err(e) => return self.fail(e),
+        };
+        let raw = text.and_then(RawIndex::parse);
+        let trusted = raw.is_some();
+        let mut raw = raw.unwrap_or_default();
+        self.segments = u32::try_from(segments.len()).unwrap_or(u32::MAX);
+        // The journal's last word on each key, over the index.
+        let mut journal: FastMap<String, Option<IndexEntry>> = FastMap::default();
+        for lines in segments.iter().filter_map(|s| codec::decode_journal(s)) {
+            for line in lines {
+                match line {
+                    JournalLine::Upsert(k, e) => journal.insert(k, Some(e)),
+                    JournalLine::Remove(k) => journal.insert(k, None),
+                };
+            }
+        }
+        for key in self.index.keys().chain(removed.keys()) {
+            raw.forget(key);
+            journal.remove(key);
+        }
+        for (key, entry) in journal {
+            raw.forget(&key);
+            if let Some(entry) = entry {
+                self.admit(key, Some(entry), 0);
+            }
+        }
+        self.bytes += raw.bytes();
+        self.raw = raw;
+        if !trusted {
+            self.remove_unindexed();
+        }
     }
 }

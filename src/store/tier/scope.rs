@@ -2,7 +2,7 @@
 //! versions' and unindexed records, switching and clearing a scope.
 
 use super::lazy::RawIndex;
-use super::{codec, escape, usable, FlushReport, JournalLine, Storage, StorageTier, MAX_SEGMENTS};
+use super::{codec, escape, usable, FlushReport, Storage, StorageTier, MAX_SEGMENTS};
 use crate::core::Millis;
 
 impl<S: Storage> StorageTier<S> {
@@ -32,8 +32,10 @@ impl<S: Storage> StorageTier<S> {
         }
     }
 
-    /// Reads the current scope's index and journal; drops over-age and future-dated lines
-    /// (the index's own lines when they are first used: opening only splits them by key).
+    /// Reads the current scope's overrides, and nothing else: every other line a record's
+    /// head could be checked against is either the head itself (a write rewrites its record)
+    /// or a removal (the record was removed first). The index and journal are read when
+    /// something needs every entry (see `lazy`). Over-age and future-dated lines are dropped.
     pub(super) fn load_scope(&mut self, now: Millis) {
         self.prefix = format!(
             "{}:{}:{}:",
@@ -43,6 +45,10 @@ impl<S: Storage> StorageTier<S> {
         );
         self.index.clear();
         self.raw = RawIndex::default();
+        self.loaded = self.storage.is_none();
+        self.removed.clear();
+        self.overrides.clear();
+        self.overrides_changed = false;
         self.opened_at = now;
         self.pending.clear();
         self.invalidated.clear();
@@ -50,36 +56,20 @@ impl<S: Storage> StorageTier<S> {
         self.lagging.clear();
         self.lag_flushes = 0;
         self.bytes = 0;
-        let index_key = self.index_key();
-        let segment_prefix = self.segment_key_prefix();
+        let overrides_key = self.overrides_key();
         let Some(storage) = self.storage.as_ref() else {
             return;
         };
-        // Segments are numbered from 0; the first missing one ends the journal.
-        let read = storage.get_index(&index_key, &segment_prefix, MAX_SEGMENTS.saturating_mul(2));
-        let (index_text, segments) = match read {
-            Ok(texts) => texts,
+        let text = match storage.get_item(&overrides_key) {
+            Ok(text) => text,
             Err(e) => return self.fail(e),
         };
-        let raw = index_text.and_then(RawIndex::parse);
-        let trusted = raw.is_some();
-        self.raw = raw.unwrap_or_default();
-        self.segments = u32::try_from(segments.len()).unwrap_or(u32::MAX);
-        for lines in segments.iter().filter_map(|s| codec::decode_journal(s)) {
-            for line in lines {
-                match line {
-                    JournalLine::Upsert(k, e) => {
-                        self.raw.forget(&k);
-                        self.index.insert(k, e);
-                    }
-                    JournalLine::Remove(k) => {
-                        self.raw.forget(&k);
-                        self.index.remove(&k);
-                    }
-                };
-            }
+        let lines = text.as_deref().and_then(codec::decode_overrides);
+        for (key, entry) in lines.unwrap_or_default() {
+            self.overrides.insert(key.clone(), ());
+            self.bytes += entry.size;
+            self.index.insert(key, entry);
         }
-        self.bytes = self.raw.bytes() + self.index.values().map(|e| e.size).sum::<usize>();
         let unusable: Vec<String> = self
             .index
             .iter()
@@ -88,10 +78,6 @@ impl<S: Storage> StorageTier<S> {
             .collect();
         for key in unusable {
             self.remove(&key);
-        }
-        if !trusted {
-            // Without an index, records of this scope cannot be trusted or found again: sweep.
-            self.remove_unindexed();
         }
     }
 
@@ -103,8 +89,12 @@ impl<S: Storage> StorageTier<S> {
         format!("{}j:{n}", self.prefix)
     }
 
+    pub(super) fn overrides_key(&self) -> String {
+        format!("{}o", self.prefix)
+    }
+
     /// Journal segment `n` is stored under this prefix followed by `n`.
-    fn segment_key_prefix(&self) -> String {
+    pub(super) fn segment_key_prefix(&self) -> String {
         format!("{}j:", self.prefix)
     }
 
@@ -175,11 +165,17 @@ impl<S: Storage> StorageTier<S> {
         self.invalidated.clear();
         self.lagging.clear();
         self.lag_flushes = 0;
+        self.overrides.clear();
+        self.overrides_changed = false;
         self.bytes = 0;
         self.remove_unindexed();
         self.remove_segments();
         let index_key = self.index_key();
-        if let Err(e) = self.with_storage(|s| s.remove_item(&index_key)) {
+        let overrides_key = self.overrides_key();
+        let result = self
+            .with_storage(|s| s.remove_item(&index_key))
+            .and_then(|()| self.with_storage(|s| s.remove_item(&overrides_key)));
+        if let Err(e) = result {
             self.fail(e);
         }
     }

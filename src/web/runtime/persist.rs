@@ -14,7 +14,7 @@ use crate::core::cache::Restored;
 use crate::core::metrics::{Cause, Kind, Tier as MetricsTier};
 use crate::core::response::CacheControl;
 use crate::store::codec::{self, Meta};
-use crate::store::tier::{StorageTier, TierConfig, Times, ANONYMOUS_SCOPE};
+use crate::store::tier::{Lookup, StorageTier, TierConfig, Times, ANONYMOUS_SCOPE};
 use crate::web::clock::now;
 use crate::web::fetch::Fetched;
 use crate::web::headers;
@@ -145,7 +145,7 @@ impl Runtime {
         if !missing {
             return;
         }
-        if self.with_tier(|t| t.meta(key).is_none()).unwrap_or(true) {
+        if !self.with_tier(|t| t.may_hold(key)).unwrap_or(false) {
             self.record_storage_miss(key);
             return;
         }
@@ -182,19 +182,22 @@ impl Runtime {
         max_age: impl Fn(&str) -> u64,
     ) -> Option<(Meta, JsValue, u32)> {
         let now = now();
-        let meta = self.with_tier(|t| t.check(key, now, max_age)).flatten()?;
+        let line = match self.with_tier(|t| t.lookup(key, now, &max_age))? {
+            Lookup::Line(meta) => Some(meta),
+            Lookup::Head => None,
+            Lookup::Miss => return None,
+        };
+        // Without a line the body kind comes from the head; parse as JSON and fall back.
+        let json = line.as_ref().is_none_or(|m| m.json);
         let pending = self
             .with_tier(|t| t.pending_record(key).map(str::to_owned))
             .flatten();
         let read = match pending {
             // Not flushed yet (rare: memory dropped it within the same task).
-            Some(text) => Some(split_pending(&text, meta.json)),
+            Some(text) => Some(split_pending(&text, json)),
             None => {
                 let read = self
-                    .with_tier(|t| {
-                        t.storage()
-                            .map(|s| s.read_record(&t.record_key(key), meta.json))
-                    })
+                    .with_tier(|t| t.storage().map(|s| s.read_record(&t.record_key(key), json)))
                     .flatten()?;
                 match read {
                     Ok(read) => read,
@@ -206,9 +209,22 @@ impl Runtime {
             }
         };
         let head = read.as_ref().and_then(|r| codec::decode_head(&r.head));
-        let meta = self
-            .with_tier(|t| t.accept_head(key, &meta, head, now))
-            .flatten()?;
+        let meta = match &line {
+            Some(line) => self
+                .with_tier(|t| t.accept_head(key, line, head, now))
+                .flatten()?,
+            None => {
+                let record = read.as_ref().map(|_| head);
+                self.with_tier(|t| {
+                    // Bytes of the record (UTF-16 units of the body: exact for ASCII).
+                    let size = read.as_ref().map_or(0, |r| {
+                        t.record_key_len(key) + r.head.len() + 1 + r.body_size as usize
+                    });
+                    t.accept_own_head(key, record, size, now, &max_age)
+                })
+                .flatten()?
+            }
+        };
         let Some(ReadRecord {
             value: Some(value),
             body_size,
