@@ -617,3 +617,104 @@ fn a_less_valuable_entry_never_evicts_more_valuable_ones() {
     assert!(tier.load("/draft1", T0 + 2, any_age).is_some());
     assert!(tier.load("/draft2", T0 + 2, any_age).is_some());
 }
+
+#[test]
+fn a_304_is_served_after_a_reload_from_the_overrides_alone() {
+    let store = Shared::default();
+    let mut tier = open(&store, TierConfig::default(), T0);
+    tier.put("/a", meta("reading", T0), "a", T0);
+    tier.put("/b", meta("reading", T0), "b", T0);
+    tier.flush(T0);
+    // A 304 at T0 + 9: new times for /a, its record (and head) left as they were.
+    let times = Times {
+        received_at: T0 + 9,
+        server_time: T0 + 9,
+        stale_at: T0 + 10,
+        expires_at: T0 + HOUR,
+    };
+    tier.touch("/a", times);
+    tier.flush(T0 + 9);
+    assert!(store.raw("freshet:1:anon:o").is_some());
+    // Past the head's expiry (T0 + HOUR / 2), within the confirmed one.
+    let later = T0 + HOUR / 2 + 5;
+    store.0.borrow_mut().gets.clear();
+    let mut reopened = open(&store, TierConfig::default(), later);
+    let a = reopened.load("/a", later, any_age).unwrap();
+    assert_eq!((a.body.as_str(), a.meta.expires_at), ("a", T0 + HOUR));
+    assert!(
+        reopened.load("/b", later, any_age).is_none(),
+        "its head expired"
+    );
+    assert_eq!(
+        store.0.borrow().gets,
+        [
+            "freshet:version",
+            "freshet:1:anon:o",
+            "freshet:1:anon:e:/a",
+            "freshet:1:anon:e:/b"
+        ]
+    );
+    // Rewriting the record makes its head current again: the overrides empty out.
+    tier.put("/a", meta("reading", T0 + 20), "a2", T0 + 20);
+    tier.flush(T0 + 20);
+    assert!(store.raw("freshet:1:anon:o").is_none());
+    let mut reopened = open(&store, TierConfig::default(), T0 + 21);
+    let a = reopened.load("/a", T0 + 21, any_age).unwrap();
+    assert_eq!((a.body.as_str(), a.meta.received_at), ("a2", T0 + 20));
+}
+
+#[test]
+fn overrides_past_their_bound_rewrite_their_records_heads() {
+    let store = Shared::default();
+    let mut tier = open(&store, TierConfig::default(), T0);
+    let n = super::tier::MAX_OVERRIDES + 1;
+    for i in 0..n {
+        tier.put(&format!("/k/{i}"), meta("reading", T0), &format!("{i}"), T0);
+    }
+    tier.flush(T0);
+    let times = Times {
+        received_at: T0 + 9,
+        server_time: T0 + 9,
+        stale_at: T0 + 10,
+        expires_at: T0 + HOUR,
+    };
+    for i in 0..n - 1 {
+        tier.touch(&format!("/k/{i}"), times);
+    }
+    tier.flush(T0 + 9);
+    assert!(store.raw("freshet:1:anon:o").is_some(), "under the bound");
+    tier.touch(&format!("/k/{}", n - 1), times);
+    store.take_sets();
+    tier.flush(T0 + 10);
+    let sets = store.take_sets();
+    assert_eq!(sets.iter().filter(|k| k.contains(":e:")).count(), n);
+    assert!(store.raw("freshet:1:anon:o").is_none());
+    // Every record now carries its confirmed times in its own head, body unchanged.
+    let later = T0 + HOUR / 2 + 5;
+    let mut reopened = open(&store, TierConfig::default(), later);
+    for i in 0..n {
+        let record = reopened.load(&format!("/k/{i}"), later, any_age).unwrap();
+        assert_eq!(record.body, i.to_string());
+        assert_eq!(record.meta.expires_at, T0 + HOUR);
+    }
+    assert_eq!(reopened.len(), n);
+}
+
+#[test]
+fn a_record_never_written_is_a_miss_that_writes_nothing() {
+    let store = Shared::default();
+    let mut tier = open(&store, TierConfig::default(), T0);
+    tier.put("/a", meta("reading", T0), "a", T0);
+    tier.flush(T0);
+    let mut reopened = open(&store, TierConfig::default(), T0 + 1);
+    store.take_sets();
+    assert!(reopened.load("/nothing", T0 + 1, any_age).is_none());
+    assert_eq!(reopened.flush(T0 + 1), Default::default());
+    assert!(store.take_sets().is_empty());
+    // Removed entries have no record: a reload misses them without reading the journal.
+    reopened.remove("/a");
+    reopened.flush(T0 + 2);
+    let mut again = open(&store, TierConfig::default(), T0 + 3);
+    assert!(again.load("/a", T0 + 3, any_age).is_none());
+    assert!(again.is_empty());
+}
