@@ -176,17 +176,22 @@ fn decode_meta(line: &str) -> Option<Meta> {
 /// assert_eq!(decode_record("{\"foreign\":true}"), None);
 /// ```
 pub fn encode_record(record: &Record) -> Option<String> {
-    if !encodable(&record.key, &record.meta) {
+    encode_record_parts(&record.key, &record.meta, &record.body)
+}
+
+/// [`encode_record`] from borrowed parts (the body is copied once, into the record).
+pub fn encode_record_parts(key: &str, meta: &Meta, body: &str) -> Option<String> {
+    if !encodable(key, meta) {
         return None;
     }
-    let mut out = String::with_capacity(record.body.len() + record.key.len() + 96);
+    let mut out = String::with_capacity(body.len() + key.len() + 96);
     out.push_str(RECORD_MAGIC);
     out.push('\n');
-    out.push_str(&record.key);
+    out.push_str(key);
     out.push('\n');
-    encode_meta(&record.meta, &mut out);
+    encode_meta(meta, &mut out);
     out.push('\n');
-    out.push_str(&record.body);
+    out.push_str(body);
     Some(out)
 }
 

@@ -51,6 +51,19 @@ pub trait Storage {
     fn get_item(&self, key: &str) -> Result<Option<String>, StoreError>;
     /// Stores `value` under `key`.
     fn set_item(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
+    /// Stores a record `text` whose body starts at byte `head_len`; `native` is the caller's
+    /// own copy of that body as the store holds text (a JS string for localStorage), which a
+    /// store may write instead of `text`'s body to spare converting it again.
+    fn set_record(
+        &mut self,
+        key: &str,
+        text: &str,
+        head_len: usize,
+        native: Option<&dyn std::any::Any>,
+    ) -> Result<(), StoreError> {
+        let _ = (head_len, native);
+        self.set_item(key, text)
+    }
     /// Removes `key`; removing an absent key is not an error.
     fn remove_item(&mut self, key: &str) -> Result<(), StoreError>;
     /// Every key in the store (including other libraries' keys, which callers must leave alone).

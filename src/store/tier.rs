@@ -12,8 +12,10 @@
 //! `<namespace>:version` to notice a version change. Nothing outside `<namespace>:` is ever
 //! read or removed, and the store is never cleared.
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
+use std::rc::Rc;
 
 use rustc_hash::FxHasher;
 
@@ -79,13 +81,37 @@ fn escape(part: &str) -> String {
     part.replace('%', "%25").replace(':', "%3A")
 }
 
+/// The caller's own copy of a body, as the store holds text (a JS string for localStorage):
+/// handed to [`Storage::set_record`] so that the body is written without converting it again.
+#[derive(Clone)]
+pub struct NativeBody(pub Rc<dyn Any>);
+
+impl std::fmt::Debug for NativeBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NativeBody")
+    }
+}
+
+/// A record waiting to be written.
+#[derive(Debug, Clone)]
+struct Write {
+    /// The encoded record.
+    text: String,
+    /// Where its body starts in `text`.
+    head_len: usize,
+    /// The body as the store holds text, when the caller has it.
+    native: Option<NativeBody>,
+    /// Whether its index line is written too (a new key, or its page type or tags changed).
+    /// A rewrite that keeps them needs no index line: the record carries its own meta and is
+    /// trusted over an older index line (see `accept_head`).
+    journal: bool,
+}
+
 /// A change waiting for the next flush.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 enum Pending {
-    /// Write this encoded record; then its index line too when the flag is set (a new key, or
-    /// its page type or tags changed). A rewrite that keeps them needs no index line: the record
-    /// carries its own meta and is trusted over an older index line (see `accept_head`).
-    Write(String, bool),
+    /// Write this record (and maybe its index line).
+    Write(Write),
     /// Only the index line changed (times after a revalidation): the record is not rewritten.
     Touch,
     /// Remove the record and its index line.
@@ -311,6 +337,19 @@ impl<S: Storage> StorageTier<S> {
     /// persisted (too large for the budget, or unencodable): the entry stays memory-only and
     /// any older record of it is removed, so that a reload never shows older data.
     pub fn put(&mut self, key: &str, meta: Meta, body: &str, now: Millis) -> bool {
+        self.put_native(key, meta, body, None, now)
+    }
+
+    /// [`Self::put`], with the caller's own copy of `body` as the store holds text (written
+    /// instead of `body` when the store can).
+    pub fn put_native(
+        &mut self,
+        key: &str,
+        meta: Meta,
+        body: &str,
+        native: Option<NativeBody>,
+        now: Millis,
+    ) -> bool {
         // The budget counts every entry: the whole index is needed.
         self.load_index();
         self.decode_line(key);
@@ -323,12 +362,7 @@ impl<S: Storage> StorageTier<S> {
             self.invalidated.remove(key);
             return true;
         }
-        let record = Record {
-            key: key.to_owned(),
-            meta,
-            body: body.to_owned(),
-        };
-        let text = codec::encode_record(&record);
+        let text = codec::encode_record_parts(key, &meta, body);
         let size = text
             .as_ref()
             .map_or(usize::MAX, |t| t.len() + self.record_key(key).len());
@@ -337,21 +371,20 @@ impl<S: Storage> StorageTier<S> {
             self.remove(key);
             return false;
         };
-        let reshaped = |old: &IndexEntry| {
-            old.meta.page_type != record.meta.page_type || old.meta.tags != record.meta.tags
-        };
+        let reshaped =
+            |old: &IndexEntry| old.meta.page_type != meta.page_type || old.meta.tags != meta.tags;
         let journal = self.index.get(key).is_none_or(reshaped)
-            || matches!(self.pending.get(key), Some(Pending::Write(_, true)));
-        let old = self.index.insert(
-            key.to_owned(),
-            IndexEntry {
-                meta: record.meta,
-                size,
-            },
-        );
+            || matches!(self.pending.get(key), Some(Pending::Write(w)) if w.journal);
+        let old = self.index.insert(key.to_owned(), IndexEntry { meta, size });
         self.bytes = self.bytes + size - old.map_or(0, |o| o.size);
-        self.pending
-            .insert(key.to_owned(), Pending::Write(text, journal));
+        let head_len = text.len().saturating_sub(body.len());
+        let write = Write {
+            text,
+            head_len,
+            native,
+            journal,
+        };
+        self.pending.insert(key.to_owned(), Pending::Write(write));
         self.invalidated.remove(key);
         self.enforce_budget(key, now);
         true

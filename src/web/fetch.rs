@@ -1,6 +1,6 @@
 //! One GET through `fetch` (the app's, or the global one): status, headers and body text.
 
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Function, JsString, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Response};
@@ -15,6 +15,9 @@ pub struct Fetched {
     pub headers: Headers,
     /// The body as text (empty for 304).
     pub body: String,
+    /// The same text as the JS string `text()` gave: parsed and persisted from here, so that
+    /// it is not converted back from `body`.
+    pub text: JsString,
 }
 
 /// The global `fetch`, bound to the global object; `None` where there is none.
@@ -53,15 +56,16 @@ pub async fn send(fetch_fn: &Function, url: &str, init: &JsValue) -> Result<Fetc
         message: describe(&e),
     };
     let text = response.text().map_err(decode)?;
-    let body = JsFuture::from(text)
-        .await
-        .map_err(decode)?
-        .as_string()
-        .unwrap_or_default();
+    let text = JsFuture::from(text).await.map_err(decode)?;
+    let body = text.as_string().unwrap_or_default();
+    let text = text
+        .dyn_into::<JsString>()
+        .unwrap_or_else(|_| JsString::from(body.as_str()));
     Ok(Fetched {
         status,
         headers,
         body,
+        text,
     })
 }
 

@@ -59,6 +59,9 @@ export function freshetTakeHead() {
   head = null;
   return h;
 }
+export function freshetSetRecord(storage, key, head, body) {
+  storage.setItem(key, head + body);
+}
 "#)]
 extern "C" {
     /// `getItem`, the split after the head and the body decoded as the head's kind says
@@ -71,6 +74,15 @@ extern "C" {
     /// no head, else the head's lines, a newline and the body's UTF-16 length.
     #[wasm_bindgen(js_name = freshetTakeHead)]
     fn take_head_js() -> Option<String>;
+    /// `setItem(key, head + body)`: the body is the response's own JS string, so only the short
+    /// head crosses from wasm.
+    #[wasm_bindgen(catch, js_name = freshetSetRecord)]
+    fn set_record_js(
+        storage: &web_sys::Storage,
+        key: &str,
+        head: &str,
+        body: &JsString,
+    ) -> Result<(), JsValue>;
 }
 
 #[wasm_bindgen(inline_js = r#"
@@ -218,6 +230,22 @@ impl Storage for WebStorage {
 
     fn set_item(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
         self.storage.set_item(key, value).map_err(|e| classify(&e))
+    }
+
+    fn set_record(
+        &mut self,
+        key: &str,
+        text: &str,
+        head_len: usize,
+        native: Option<&dyn std::any::Any>,
+    ) -> Result<(), StoreError> {
+        let body = native.and_then(|n| n.downcast_ref::<JsString>());
+        match (body, text.get(..head_len)) {
+            (Some(body), Some(head)) => {
+                set_record_js(&self.storage, key, head, body).map_err(|e| classify(&e))
+            }
+            _ => self.set_item(key, text),
+        }
     }
 
     fn remove_item(&mut self, key: &str) -> Result<(), StoreError> {

@@ -780,10 +780,11 @@ fn resolve_against_page(url: &str) -> Option<String> {
 
 /// Decodes a body: JSON by content type, else the text itself.
 fn decode(key: &str, fetched: &Fetched) -> Result<JsValue> {
+    // From the response's own JS string: the body does not cross back from wasm.
     if !headers::is_json(&fetched.headers) {
-        return Ok(JsValue::from_str(&fetched.body));
+        return Ok(fetched.text.clone().into());
     }
-    js_sys::JSON::parse(&fetched.body).map_err(|e| Error::Decode {
+    persist::json_parse(&fetched.text).map_err(|e| Error::Decode {
         url: key.to_owned(),
         message: fetch::describe(&e),
     })

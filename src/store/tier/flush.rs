@@ -3,9 +3,27 @@
 
 use super::{
     codec, page_type_value, FlushReport, JournalLine, Pending, Storage, StorageTier, StoreError,
-    MAX_LAG, MAX_QUOTA_RETRIES, MAX_SEGMENTS,
+    Write, MAX_LAG, MAX_QUOTA_RETRIES, MAX_SEGMENTS,
 };
 use crate::core::Millis;
+
+/// What one store key is set to.
+#[derive(Clone)]
+pub(super) enum Value<'a> {
+    /// A journal segment or the index.
+    Text(String),
+    /// A record (its body maybe passed through as the store holds text).
+    Record(&'a Write),
+}
+
+impl Value<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Value::Text(text) => text.len(),
+            Value::Record(write) => write.text.len(),
+        }
+    }
+}
 
 impl<S: Storage> StorageTier<S> {
     /// Evicts the least valuable entries (never `keep`) until the records fit the budget.
@@ -59,7 +77,7 @@ impl<S: Storage> StorageTier<S> {
 
     /// Flushes and journals every saved index line that is older than its record (for
     /// `pagehide`: the next open then finds every entry's current times in the index).
-    pub fn flush_and_fold(&mut self, now: Millis) -> FlushReport {
+    pub fn flush_hidden(&mut self, now: Millis) -> FlushReport {
         self.flush_lines(now, true)
     }
 
@@ -91,17 +109,19 @@ impl<S: Storage> StorageTier<S> {
                         lines.push(line);
                     }
                 }
-                Pending::Write(text, journal) => {
+                Pending::Write(write) => {
                     if !self.index.contains_key(&key) {
                         continue; // evicted earlier in this flush
                     }
+                    let journal = write.journal;
+                    let value = Value::Record(&write);
                     match self.write_evicting(
                         &record_key,
                         &key,
                         now,
                         &mut lines,
                         &mut report,
-                        |_| text.clone(),
+                        |_| value.clone(),
                     ) {
                         Ok(()) => {
                             report.written += 1;
@@ -175,19 +195,28 @@ impl<S: Storage> StorageTier<S> {
     /// Sets `store_key` to `make(self)`, evicting entries (never `keep`) and retrying a bounded
     /// number of times when the store is full.
     #[allow(clippy::too_many_arguments)]
-    pub(super) fn write_evicting(
+    pub(super) fn write_evicting<'a>(
         &mut self,
         store_key: &str,
         keep: &str,
         now: Millis,
         lines: &mut Vec<JournalLine>,
         report: &mut FlushReport,
-        make: impl Fn(&Self) -> String,
+        make: impl Fn(&Self) -> Value<'a>,
     ) -> Result<(), StoreError> {
         let mut attempt = 0;
         loop {
             let value = make(self);
-            match self.with_storage(|s| s.set_item(store_key, &value)) {
+            let written = self.with_storage(|s| match &value {
+                Value::Text(text) => s.set_item(store_key, text),
+                Value::Record(write) => s.set_record(
+                    store_key,
+                    &write.text,
+                    write.head_len,
+                    write.native.as_ref().map(|n| &*n.0),
+                ),
+            });
+            match written {
                 Ok(()) => return Ok(()),
                 Err(StoreError::Quota) if attempt < MAX_QUOTA_RETRIES => {
                     // The old value under the key is replaced, so only the growth needs room;
@@ -258,7 +287,7 @@ impl<S: Storage> StorageTier<S> {
             }
             let segment_key = self.segment_key(self.segments);
             let written = self.write_evicting(&segment_key, "", now, &mut more, report, |_| {
-                segment.clone()
+                Value::Text(segment.clone())
             });
             if written.is_ok() {
                 self.segments += 1;
@@ -267,7 +296,9 @@ impl<S: Storage> StorageTier<S> {
         } else {
             self.decode_all();
             let written = self.write_evicting(&index_key, "", now, &mut more, report, |tier| {
-                codec::encode_index(tier.index.iter().map(|(k, e)| (k.as_str(), e)))
+                Value::Text(codec::encode_index(
+                    tier.index.iter().map(|(k, e)| (k.as_str(), e)),
+                ))
             });
             if written.is_ok() {
                 self.compact_next = false;

@@ -4,6 +4,7 @@
 //! Past [`MAX_OVERRIDES`] lines, a flush rewrites those records' heads (their bodies as they
 //! are) and empties the list: the cost of a large list is paid once, not at every open.
 
+use super::flush::Value;
 use super::{
     codec, FlushReport, JournalLine, Pending, Record, Storage, StorageTier, MAX_OVERRIDES,
 };
@@ -44,7 +45,9 @@ impl<S: Storage> StorageTier<S> {
                 .filter_map(|k| self.index.get(k).map(|e| (k.as_str(), e)));
             let text = codec::encode_overrides(lines);
             let mut more = Vec::new();
-            let written = self.write_evicting(&key, "", now, &mut more, report, |_| text.clone());
+            let written = self.write_evicting(&key, "", now, &mut more, report, |_| {
+                Value::Text(text.clone())
+            });
             // Evictions made room: the next flush records them.
             for line in more {
                 if let JournalLine::Remove(k) = line {

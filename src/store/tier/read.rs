@@ -98,7 +98,7 @@ impl<S: Storage> StorageTier<S> {
     /// The encoded record of `key` waiting for a flush, if any (it is not in the store yet).
     pub fn pending_record(&self, key: &str) -> Option<&str> {
         match self.pending.get(key) {
-            Some(Pending::Write(text, _)) => Some(text),
+            Some(Pending::Write(write)) => Some(&write.text),
             _ => None,
         }
     }

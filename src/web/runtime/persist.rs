@@ -14,7 +14,7 @@ use crate::core::cache::Restored;
 use crate::core::metrics::{Cause, Kind, Tier as MetricsTier};
 use crate::core::response::CacheControl;
 use crate::store::codec::{self, Meta};
-use crate::store::tier::{Lookup, StorageTier, TierConfig, Times, ANONYMOUS_SCOPE};
+use crate::store::tier::{Lookup, NativeBody, StorageTier, TierConfig, Times, ANONYMOUS_SCOPE};
 use crate::web::clock::now;
 use crate::web::fetch::Fetched;
 use crate::web::headers;
@@ -25,7 +25,7 @@ use crate::web::local_storage::{ReadRecord, WebStorage};
 extern "C" {
     /// `JSON.parse` of a JS string (no copy through wasm memory).
     #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
-    fn json_parse(text: &js_sys::JsString) -> Result<JsValue, JsValue>;
+    pub(super) fn json_parse(text: &js_sys::JsString) -> Result<JsValue, JsValue>;
 }
 
 /// The tier as the runtime holds it.
@@ -119,7 +119,7 @@ impl Runtime {
     /// page is hidden or left (the next open then reads every entry's current times).
     fn flush_storage_hidden(&self) {
         self.flush_scheduled.set(false);
-        self.with_tier(|t| t.flush_and_fold(now()));
+        self.with_tier(|t| t.flush_hidden(now()));
     }
 
     /// Schedules one flush at the end of this task (a microtask), coalescing every write
@@ -279,7 +279,11 @@ impl Runtime {
             if same {
                 t.touch(key, times(&meta));
             } else {
-                t.put(key, meta, &fetched.body, now);
+                // localStorage writes the response's own JS string after the record's head.
+                let native = t
+                    .is_persistent()
+                    .then(|| NativeBody(Rc::new(fetched.text.clone())));
+                t.put_native(key, meta, &fetched.body, native, now);
             }
         });
         self.schedule_flush();
