@@ -7,9 +7,9 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use freshet::store::codec::{
-    decode_head, decode_index, decode_journal, decode_record, decode_record_head, encodable,
-    encode_index, encode_record, journal_header, push_journal_line, IndexEntry, JournalLine, Meta,
-    Record,
+    decode_head, decode_index, decode_index_line, decode_journal, decode_overrides, decode_record,
+    decode_record_head, encodable, encode_index, encode_overrides, encode_record, index_lines,
+    journal_header, push_journal_line, IndexEntry, JournalLine, Meta, Record,
 };
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -27,6 +27,7 @@ fn soup() -> impl Strategy<Value = String> {
         Just("freshet:1".to_owned()),
         Just("freshet-index:1".to_owned()),
         Just("freshet-journal:1".to_owned()),
+        Just("freshet-overrides:1".to_owned()),
         Just("\t".to_owned()),
         Just("\n".to_owned()),
         Just("\u{1f}".to_owned()),
@@ -96,6 +97,25 @@ proptest! {
         let _ = decode_record(&format!("freshet:1\n{text}"));
         let _ = decode_index(&format!("freshet-index:1\n{text}"));
         let _ = decode_journal(&format!("{}{text}", journal_header()));
+        let _ = decode_overrides(&text);
+        let _ = decode_overrides(&format!("freshet-overrides:1\n{text}"));
+        for with_header in [text.clone(), format!("freshet-index:1\n{text}")] {
+            // What opening's split keeps is exactly what decoding keeps, key for key.
+            let mut split: Vec<(String, usize)> = Vec::new();
+            for (key, size, line) in index_lines(&with_header).into_iter().flatten() {
+                if let Some((k, e)) = decode_index_line(line) {
+                    prop_assert_eq!(k.as_str(), key);
+                    prop_assert_eq!(e.size, size);
+                    split.push((k, size));
+                }
+            }
+            let decoded: Vec<(String, usize)> = decode_index(&with_header)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, e)| (k, e.size))
+                .collect();
+            prop_assert_eq!(split, decoded);
+        }
     }
 
     #[test]
@@ -142,6 +162,9 @@ proptest! {
             .collect();
         let text = encode_index(entries.iter().map(|(k, e)| (k.as_str(), e)));
         prop_assert_eq!(decode_index(&text), Some(entries.clone()));
+        let overrides = encode_overrides(entries.iter().map(|(k, e)| (k.as_str(), e)));
+        prop_assert_eq!(decode_overrides(&overrides), Some(entries.clone()));
+        prop_assert_eq!(decode_index(&overrides), None);
         let mut journal = journal_header();
         let mut lines = Vec::new();
         for (i, (key, entry)) in entries.into_iter().enumerate() {

@@ -8,6 +8,8 @@
 //! index   = "freshet-index:1\n" *(key TAB size TAB meta "\n")
 //! segment = "freshet-journal:1\n" *("+" key TAB size TAB meta "\n" / "-" key "\n")
 //!           (one journal segment per flush, under `…:j:<n>`)
+//! overrides = "freshet-overrides:1\n" *(key TAB size TAB meta "\n")
+//!           (index lines newer than their record's head, under `…:o`)
 //! ```
 //!
 //! Decoding never panics: anything that is not exactly this shape is `None`, and the tier
@@ -20,6 +22,7 @@ pub const FORMAT: u32 = 1;
 const RECORD_MAGIC: &str = "freshet:1";
 const INDEX_MAGIC: &str = "freshet-index:1";
 const JOURNAL_MAGIC: &str = "freshet-journal:1";
+const OVERRIDES_MAGIC: &str = "freshet-overrides:1";
 /// Separates tags inside the meta line (tags never hold control characters).
 const TAG_SEPARATOR: char = '\u{1f}';
 
@@ -237,7 +240,8 @@ fn encode_index_line(key: &str, entry: &IndexEntry, out: &mut String) {
     out.push('\n');
 }
 
-fn decode_index_line(line: &str) -> Option<(String, IndexEntry)> {
+/// Decodes one index line (`key TAB size TAB meta`, without its newline).
+pub fn decode_index_line(line: &str) -> Option<(String, IndexEntry)> {
     let (key, rest) = line.split_once('\t')?;
     let (size, meta) = rest.split_once('\t')?;
     if key.is_empty() {
@@ -267,6 +271,38 @@ pub fn encode_index<'a>(entries: impl Iterator<Item = (&'a str, &'a IndexEntry)>
 pub fn decode_index(text: &str) -> Option<Vec<(String, IndexEntry)>> {
     let body = text.strip_prefix(INDEX_MAGIC)?.strip_prefix('\n')?;
     Some(body.lines().filter_map(decode_index_line).collect())
+}
+
+/// Encodes the overrides list: index lines that are newer than their record's head (a 304 or
+/// another change of times that did not rewrite the record).
+pub fn encode_overrides<'a>(entries: impl Iterator<Item = (&'a str, &'a IndexEntry)>) -> String {
+    let mut out = String::from(OVERRIDES_MAGIC);
+    out.push('\n');
+    for (key, entry) in entries {
+        encode_index_line(key, entry, &mut out);
+    }
+    out
+}
+
+/// Decodes the overrides list; `None` when its header is wrong. Bad lines are skipped (their
+/// records' own heads are then served, which at worst holds older times).
+pub fn decode_overrides(text: &str) -> Option<Vec<(String, IndexEntry)>> {
+    let body = text.strip_prefix(OVERRIDES_MAGIC)?.strip_prefix('\n')?;
+    Some(body.lines().filter_map(decode_index_line).collect())
+}
+
+/// The lines of an index without decoding their meta: `(key, size, line)` for each line whose
+/// key and size read (others are skipped, as [`decode_index`] skips them). `None` when the
+/// header is wrong. Opening a cache only splits the index this way; a line is decoded with
+/// [`decode_index_line`] when its entry is first used.
+pub fn index_lines(text: &str) -> Option<impl Iterator<Item = (&str, usize, &str)>> {
+    let body = text.strip_prefix(INDEX_MAGIC)?.strip_prefix('\n')?;
+    Some(body.lines().filter_map(|line| {
+        let (key, rest) = line.split_once('\t')?;
+        let (size, _) = rest.split_once('\t')?;
+        let size = size.parse().ok()?;
+        (!key.is_empty()).then_some((key, size, line))
+    }))
 }
 
 /// The journal's header line, to start an empty journal.

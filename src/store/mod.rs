@@ -68,6 +68,36 @@ pub trait Storage {
     fn remove_item(&mut self, key: &str) -> Result<(), StoreError>;
     /// Every key in the store (including other libraries' keys, which callers must leave alone).
     fn keys(&self) -> Result<Vec<String>, StoreError>;
+
+    /// The value under `index_key` and those under `segment_prefix` followed by 0, 1, 2… up
+    /// to the first missing one (at most `max`): what opening a scope reads. A store may do
+    /// this in one call (the browser's crosses into JS once instead of once per key).
+    fn get_index(
+        &self,
+        index_key: &str,
+        segment_prefix: &str,
+        max: u32,
+    ) -> Result<(Option<String>, Vec<String>), StoreError> {
+        get_index_by_key(self, index_key, segment_prefix, max)
+    }
+}
+
+/// [`Storage::get_index`] one key at a time.
+pub fn get_index_by_key<S: Storage + ?Sized>(
+    storage: &S,
+    index_key: &str,
+    segment_prefix: &str,
+    max: u32,
+) -> Result<(Option<String>, Vec<String>), StoreError> {
+    let index = storage.get_item(index_key)?;
+    let mut segments = Vec::new();
+    for n in 0..max {
+        match storage.get_item(&format!("{segment_prefix}{n}"))? {
+            Some(text) => segments.push(text),
+            None => break,
+        }
+    }
+    Ok((index, segments))
 }
 
 /// An in-memory store with an optional quota in bytes (key plus value, UTF-8), for native tests

@@ -69,7 +69,7 @@ impl<S: Storage> StorageTier<S> {
     }
 
     /// Names of the records starting with `prefix`, sorted (no record is read).
-    pub fn record_names(&self, prefix: &str) -> Vec<String> {
+    pub fn record_names(&mut self, prefix: &str) -> Vec<String> {
         let mut names: Vec<String> = self
             .keys_where(|key, _| {
                 key.strip_prefix(RECORD_MARK)

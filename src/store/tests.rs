@@ -132,7 +132,7 @@ fn scoped(scope: &str) -> TierConfig {
 }
 
 #[test]
-fn a_persisted_entry_survives_a_reopen_and_opening_reads_only_the_index() {
+fn a_persisted_entry_survives_a_reopen_and_opening_reads_only_the_overrides() {
     let store = Shared::default();
     let mut tier = open(&store, TierConfig::default(), T0);
     for i in 0..50 {
@@ -144,18 +144,27 @@ fn a_persisted_entry_survives_a_reopen_and_opening_reads_only_the_index() {
     let mut tier = open(&store, TierConfig::default(), T0 + 10);
     assert_eq!(
         store.0.borrow().gets,
+        ["freshet:version", "freshet:1:anon:o"]
+    );
+    // A first read trusts the record's own head; the index and journal stay unread.
+    store.0.borrow_mut().gets.clear();
+    let record = tier.load("/a/7", T0 + 10, any_age).unwrap();
+    assert_eq!(record.body, "{\"x\":1}");
+    assert_eq!(record.meta, meta("reading", T0));
+    assert_eq!(store.0.borrow().gets, ["freshet:1:anon:e:/a/7"]);
+    assert_eq!(tier.meta("/a/7").unwrap().etag.as_deref(), Some("\"e1\""));
+    assert_eq!(tier.load("/nothing", T0 + 10, any_age), None);
+    assert_eq!(store.0.borrow().gets.len(), 2, "a miss reads no index");
+    // The whole index and journal are read when something needs every entry.
+    assert_eq!(tier.len(), 50);
+    assert_eq!(
+        store.0.borrow().gets[2..],
         [
-            "freshet:version",
             "freshet:1:anon:index",
             "freshet:1:anon:j:0",
             "freshet:1:anon:j:1"
         ]
     );
-    assert_eq!(tier.len(), 50);
-    let record = tier.load("/a/7", T0 + 10, any_age).unwrap();
-    assert_eq!(record.body, "{\"x\":1}");
-    assert_eq!(record.meta, meta("reading", T0));
-    assert_eq!(tier.meta("/a/7").unwrap().etag.as_deref(), Some("\"e1\""));
 }
 
 #[test]
@@ -185,8 +194,12 @@ fn a_flush_writes_only_what_changed_and_a_touch_rewrites_no_record() {
     };
     tier.touch("/b", times);
     tier.flush(T0 + 9);
-    // One segment: /b's new times, and /a's lagging line along with it.
-    assert_eq!(store.take_sets(), ["freshet:1:anon:j:1"]);
+    // One segment: /b's new times, and /a's lagging line along with it; /b's line is now
+    // newer than its record's head, so it joins the overrides.
+    assert_eq!(
+        store.take_sets(),
+        ["freshet:1:anon:j:1", "freshet:1:anon:o"]
+    );
     assert_eq!(tier.flush(T0 + 9), Default::default());
     assert!(store.take_sets().is_empty());
     let mut reopened = open(&store, TierConfig::default(), T0 + 20);
@@ -218,7 +231,7 @@ fn lagging_lines_are_journaled_after_many_flushes_with_any_segment_or_when_hidde
         ["freshet:1:anon:e:/a", "freshet:1:anon:j:1"]
     );
     assert!(store.raw("freshet:1:anon:index").is_none());
-    let reopened = open(&store, TierConfig::default(), T0 + 501);
+    let mut reopened = open(&store, TierConfig::default(), T0 + 501);
     assert_eq!(reopened.meta("/a").unwrap().received_at, T0 + 500);
     // A segment written for another entry carries the lagging lines along.
     tier.put("/a", meta("reading", T0 + 510), "a", T0 + 510);
@@ -233,7 +246,7 @@ fn lagging_lines_are_journaled_after_many_flushes_with_any_segment_or_when_hidde
             "freshet:1:anon:j:2"
         ]
     );
-    let reopened = open(&store, TierConfig::default(), T0 + 521);
+    let mut reopened = open(&store, TierConfig::default(), T0 + 521);
     assert_eq!(reopened.meta("/a").unwrap().received_at, T0 + 510);
     // Hidden page: lagging lines are journaled at once; with none lagging nothing is written.
     tier.put("/b", meta("reading", T0 + 600), "b2", T0 + 600);
@@ -244,7 +257,7 @@ fn lagging_lines_are_journaled_after_many_flushes_with_any_segment_or_when_hidde
     );
     tier.flush_hidden(T0 + 601);
     assert!(store.take_sets().is_empty());
-    let reopened = open(&store, TierConfig::default(), T0 + 601);
+    let mut reopened = open(&store, TierConfig::default(), T0 + 601);
     assert_eq!(reopened.meta("/b").unwrap().received_at, T0 + 600);
 }
 
@@ -276,7 +289,10 @@ fn a_record_older_than_its_index_line_or_retagged_is_refused() {
     })
     .unwrap();
     store.put_raw("freshet:1:anon:e:/t", &text);
+    // Opening reads no line of /a or /t: a first read would trust each record's own head (a
+    // whole record of this scope, checked for age). Once the index is read, its lines rule.
     let mut reopened = open(&store, TierConfig::default(), T0 + 10);
+    assert_eq!(reopened.len(), 2);
     assert!(reopened.load("/a", T0 + 10, any_age).is_none());
     assert!(reopened.load("/t", T0 + 10, any_age).is_none());
     assert!(reopened.meta("/a").is_none() && reopened.meta("/t").is_none());
@@ -330,7 +346,7 @@ fn a_version_change_discards_old_records_and_spares_foreign_keys() {
         version: "2".into(),
         ..TierConfig::default()
     };
-    let tier = open(&store, v2, T0);
+    let mut tier = open(&store, v2, T0);
     assert!(tier.is_empty());
     assert_eq!(
         store.keys(),
@@ -366,7 +382,7 @@ fn scopes_never_see_each_other_and_clear_wipes_only_its_own() {
     assert_eq!(bob.load("/me", T0, any_age).unwrap().body, "bob's");
     assert_eq!(store.raw("other-lib:x").as_deref(), Some("1"));
     // A scope cannot forge another's prefix.
-    let forged = open(&store, scoped("bob:e:/me"), T0);
+    let mut forged = open(&store, scoped("bob:e:/me"), T0);
     assert!(forged.is_empty());
 }
 
@@ -603,7 +619,7 @@ fn storage_wiped_between_reads_is_a_miss_and_the_tier_recovers() {
     {
         store.0.borrow_mut().items.remove_item(key).unwrap();
     }
-    let reopened = open(&store, TierConfig::default(), T0);
+    let mut reopened = open(&store, TierConfig::default(), T0);
     assert!(reopened.is_empty());
     assert!(store.keys().iter().all(|k| !k.contains(":e:")));
 }
@@ -621,6 +637,107 @@ fn a_less_valuable_entry_never_evicts_more_valuable_ones() {
     assert!(report.evicted.is_empty());
     assert!(tier.load("/draft1", T0 + 2, any_age).is_some());
     assert!(tier.load("/draft2", T0 + 2, any_age).is_some());
+}
+
+#[test]
+fn a_304_is_served_after_a_reload_from_the_overrides_alone() {
+    let store = Shared::default();
+    let mut tier = open(&store, TierConfig::default(), T0);
+    tier.put("/a", meta("reading", T0), "a", T0);
+    tier.put("/b", meta("reading", T0), "b", T0);
+    tier.flush(T0);
+    // A 304 at T0 + 9: new times for /a, its record (and head) left as they were.
+    let times = Times {
+        received_at: T0 + 9,
+        server_time: T0 + 9,
+        stale_at: T0 + 10,
+        expires_at: T0 + HOUR,
+    };
+    tier.touch("/a", times);
+    tier.flush(T0 + 9);
+    assert!(store.raw("freshet:1:anon:o").is_some());
+    // Past the head's expiry (T0 + HOUR / 2), within the confirmed one.
+    let later = T0 + HOUR / 2 + 5;
+    store.0.borrow_mut().gets.clear();
+    let mut reopened = open(&store, TierConfig::default(), later);
+    let a = reopened.load("/a", later, any_age).unwrap();
+    assert_eq!((a.body.as_str(), a.meta.expires_at), ("a", T0 + HOUR));
+    assert!(
+        reopened.load("/b", later, any_age).is_none(),
+        "its head expired"
+    );
+    assert_eq!(
+        store.0.borrow().gets,
+        [
+            "freshet:version",
+            "freshet:1:anon:o",
+            "freshet:1:anon:e:/a",
+            "freshet:1:anon:e:/b"
+        ]
+    );
+    // Rewriting the record makes its head current again: the overrides empty out.
+    tier.put("/a", meta("reading", T0 + 20), "a2", T0 + 20);
+    tier.flush(T0 + 20);
+    assert!(store.raw("freshet:1:anon:o").is_none());
+    let mut reopened = open(&store, TierConfig::default(), T0 + 21);
+    let a = reopened.load("/a", T0 + 21, any_age).unwrap();
+    assert_eq!((a.body.as_str(), a.meta.received_at), ("a2", T0 + 20));
+}
+
+#[test]
+fn overrides_past_their_bound_rewrite_their_records_heads() {
+    let store = Shared::default();
+    let mut tier = open(&store, TierConfig::default(), T0);
+    let n = super::tier::MAX_OVERRIDES + 1;
+    for i in 0..n {
+        tier.put(&format!("/k/{i}"), meta("reading", T0), &format!("{i}"), T0);
+    }
+    tier.flush(T0);
+    let times = Times {
+        received_at: T0 + 9,
+        server_time: T0 + 9,
+        stale_at: T0 + 10,
+        expires_at: T0 + HOUR,
+    };
+    for i in 0..n - 1 {
+        tier.touch(&format!("/k/{i}"), times);
+    }
+    tier.flush(T0 + 9);
+    assert!(store.raw("freshet:1:anon:o").is_some(), "under the bound");
+    tier.touch(&format!("/k/{}", n - 1), times);
+    store.take_sets();
+    tier.flush(T0 + 10);
+    let sets = store.take_sets();
+    assert_eq!(sets.iter().filter(|k| k.contains(":e:")).count(), n);
+    assert!(store.raw("freshet:1:anon:o").is_none());
+    // Every record now carries its confirmed times in its own head, body unchanged.
+    let later = T0 + HOUR / 2 + 5;
+    let mut reopened = open(&store, TierConfig::default(), later);
+    for i in 0..n {
+        let record = reopened.load(&format!("/k/{i}"), later, any_age).unwrap();
+        assert_eq!(record.body, i.to_string());
+        assert_eq!(record.meta.expires_at, T0 + HOUR);
+    }
+    assert_eq!(reopened.len(), n);
+}
+
+#[test]
+fn a_record_never_written_is_a_miss_that_writes_nothing() {
+    let store = Shared::default();
+    let mut tier = open(&store, TierConfig::default(), T0);
+    tier.put("/a", meta("reading", T0), "a", T0);
+    tier.flush(T0);
+    let mut reopened = open(&store, TierConfig::default(), T0 + 1);
+    store.take_sets();
+    assert!(reopened.load("/nothing", T0 + 1, any_age).is_none());
+    assert_eq!(reopened.flush(T0 + 1), Default::default());
+    assert!(store.take_sets().is_empty());
+    // Removed entries have no record: a reload misses them without reading the journal.
+    reopened.remove("/a");
+    reopened.flush(T0 + 2);
+    let mut again = open(&store, TierConfig::default(), T0 + 3);
+    assert!(again.load("/a", T0 + 3, any_age).is_none());
+    assert!(again.is_empty());
 }
 
 #[test]

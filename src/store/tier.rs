@@ -1,11 +1,16 @@
-//! The storage tier's logic over any [`Storage`]: namespaced keys, the index (read alone at
-//! start-up; a record is decoded on its first read), a dirty set flushed in one pass, the byte
-//! budget, quota handling and scopes.
+//! The storage tier's logic over any [`Storage`]: namespaced keys, the index, a dirty set
+//! flushed in one pass, the byte budget, quota handling and scopes.
+//!
+//! Opening reads the journal and the overrides only: a record's own head (key, times, page
+//! type, tags, validators) is what its first read trusts, unless a journal or overrides line
+//! is newer. The whole index is read (see `lazy`) only when something needs the whole
+//! namespace: the budget on a write, invalidations, listing, clearing, folding.
 //!
 //! Keys: `<namespace>:<version>:<scope>:e:<request key>` per entry, `…:index` and `…:j:<n>`
-//! for the index (journal segments, one small key per flush, so that a flush does not rewrite the whole
-//! index), and `<namespace>:version` to notice a version change. Nothing outside
-//! `<namespace>:` is ever read or removed, and the store is never cleared.
+//! for the index (journal segments, one small key per flush, so that a flush does not rewrite
+//! the whole index), `…:o` for the overrides (index lines newer than their record's head), and
+//! `<namespace>:version` to notice a version change. Nothing outside `<namespace>:` is ever
+//! read or removed, and the store is never cleared.
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -19,8 +24,12 @@ use super::{Storage, StoreError};
 use crate::core::Millis;
 
 mod flush;
+mod lazy;
+mod overrides;
 mod read;
 mod scope;
+
+pub use read::Lookup;
 
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
@@ -33,6 +42,9 @@ pub const MAX_SEGMENTS: u32 = 128;
 pub const MAX_LAG: u32 = 128;
 /// A record received more than this far in the client's future is corrupt (or the clock jumped).
 pub const FUTURE_TOLERANCE: Millis = 60_000;
+/// Past this many overrides the flush rewrites those records' heads, so that opening stays
+/// small however many entries were confirmed by a 304.
+pub const MAX_OVERRIDES: usize = 64;
 
 /// Settings of the storage tier.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,7 +137,21 @@ pub struct StorageTier<S> {
     storage: Option<S>,
     config: TierConfig,
     prefix: String,
+    /// Decoded index lines; `raw` holds the lines of the saved index not used since it was read
+    /// (see `lazy`). A key is in at most one of the two.
     index: FastMap<String, IndexEntry>,
+    raw: lazy::RawIndex,
+    /// Whether the saved index was read (it is read on the first operation over every entry);
+    /// until then a key in neither map may still have a record, whose head is trusted.
+    loaded: bool,
+    /// Keys removed while the saved index was unread: their saved lines are stale.
+    removed: FastMap<String, ()>,
+    /// Keys whose saved line (in `…:o`) is newer than their record's head.
+    overrides: FastMap<String, ()>,
+    /// Set when `overrides` changed since it was last saved.
+    overrides_changed: bool,
+    /// When the scope was opened: a line over-age or future-dated then is removed when decoded.
+    opened_at: Millis,
     pending: FastMap<String, Pending>,
     invalidated: FastMap<String, ()>,
     /// Journal segments written since the index was last written whole.
@@ -144,13 +170,20 @@ pub struct StorageTier<S> {
 
 impl<S: Storage> StorageTier<S> {
     /// Opens the tier: discards other versions' records if the version changed, then reads the
-    /// scope's index (records are read on first use). `None` storage means memory-only.
+    /// scope's journal and overrides (records and the index are read on first use). `None`
+    /// storage means memory-only.
     pub fn open(storage: Option<S>, config: TierConfig, now: Millis) -> Self {
         let mut tier = StorageTier {
             storage,
             prefix: String::new(),
             config,
             index: FastMap::default(),
+            raw: lazy::RawIndex::default(),
+            loaded: false,
+            removed: FastMap::default(),
+            overrides: FastMap::default(),
+            overrides_changed: false,
+            opened_at: now,
             pending: FastMap::default(),
             invalidated: FastMap::default(),
             segments: 0,
@@ -206,22 +239,25 @@ impl<S: Storage> StorageTier<S> {
     }
 
     /// Entries in the index.
-    pub fn len(&self) -> usize {
+    pub fn len(&mut self) -> usize {
+        self.decode_all();
         self.index.len()
     }
 
     /// Whether the index is empty.
-    pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+    pub fn is_empty(&mut self) -> bool {
+        self.len() == 0
     }
 
     /// Bytes of the records in the index.
-    pub fn bytes(&self) -> usize {
+    pub fn bytes(&mut self) -> usize {
+        self.decode_all();
         self.bytes
     }
 
     /// Keys of the persisted entries whose index line satisfies `named` (no record is read).
-    pub fn keys_where(&self, named: impl Fn(&str, &Meta) -> bool) -> Vec<String> {
+    pub fn keys_where(&mut self, named: impl Fn(&str, &Meta) -> bool) -> Vec<String> {
+        self.decode_all();
         self.index
             .iter()
             .filter(|(k, e)| named(k, &e.meta))
@@ -229,9 +265,59 @@ impl<S: Storage> StorageTier<S> {
             .collect()
     }
 
-    /// The index line of `key`, without reading its record.
-    pub fn meta(&self, key: &str) -> Option<&Meta> {
+    /// The index line of `key`, without reading its record (the saved index is read if the
+    /// line is not known yet).
+    pub fn meta(&mut self, key: &str) -> Option<&Meta> {
+        self.find_line(key);
         self.index.get(key).map(|e| &e.meta)
+    }
+
+    /// Makes the index line of `key` known, if there is one: decoded from the saved index,
+    /// reading that first when needed.
+    fn find_line(&mut self, key: &str) {
+        if !self.index.contains_key(key) && !self.removed.contains_key(key) {
+            self.load_index();
+        }
+        self.decode_line(key);
+    }
+
+    /// Decodes the index line of `key` if the saved index left it undecoded.
+    fn decode_line(&mut self, key: &str) {
+        if let Some((entry, size)) = self.raw.take(key) {
+            self.admit(key.to_owned(), entry, size);
+        }
+    }
+
+    /// Decodes every index line left undecoded, reading the saved index first if needed (for
+    /// operations over the whole index).
+    fn decode_all(&mut self) {
+        self.load_index();
+        if self.raw.is_empty() {
+            return;
+        }
+        let lines = self.raw.drain();
+        self.index.reserve(lines.len());
+        for (key, entry, size) in lines {
+            self.admit(key, entry, size);
+        }
+    }
+
+    /// Takes a decoded line into the index, as opening would have: a line that does not decode
+    /// is skipped, and one over-age or future-dated at opening is removed. Its declared size was
+    /// counted in `bytes` at opening.
+    fn admit(&mut self, key: String, entry: Option<IndexEntry>, size: usize) {
+        match entry {
+            Some(entry) if usable(&entry.meta, self.opened_at) => {
+                self.bytes = self.bytes + entry.size - size.min(self.bytes);
+                self.index.insert(key, entry);
+            }
+            Some(_) => {
+                self.bytes -= size.min(self.bytes);
+                self.invalidated.remove(&key);
+                self.pending.insert(key, Pending::Remove);
+            }
+            None => self.bytes -= size.min(self.bytes),
+        }
     }
 
     /// Whether changes wait for a flush.
@@ -264,6 +350,9 @@ impl<S: Storage> StorageTier<S> {
         native: Option<NativeBody>,
         now: Millis,
     ) -> bool {
+        // The budget counts every entry: the whole index is needed.
+        self.load_index();
+        self.decode_line(key);
         if self.storage.is_none() {
             // Memory-only: nothing is ever written, so no record to encode and no budget to
             // keep; the index line still holds the validators for conditional requests.
@@ -304,6 +393,7 @@ impl<S: Storage> StorageTier<S> {
     /// Records that the entry was confirmed again (a 304, or an identical body): new times,
     /// same record. Only the index line is rewritten.
     pub fn touch(&mut self, key: &str, times: Times) {
+        self.find_line(key);
         let Some(entry) = self.index.get_mut(key) else {
             return;
         };
@@ -317,6 +407,7 @@ impl<S: Storage> StorageTier<S> {
 
     /// Marks the entry invalidated: it is evicted first when space runs out.
     pub fn mark_invalidated(&mut self, key: &str) {
+        self.find_line(key);
         if self.index.contains_key(key) {
             self.invalidated.insert(key.to_owned(), ());
         }
@@ -324,11 +415,16 @@ impl<S: Storage> StorageTier<S> {
 
     /// Removes the entry at the next flush.
     pub fn remove(&mut self, key: &str) {
+        self.decode_line(key);
         if let Some(old) = self.index.remove(key) {
             self.bytes -= old.size.min(self.bytes);
             self.pending.insert(key.to_owned(), Pending::Remove);
-        } else if self.pending.contains_key(key) {
+        } else if self.pending.contains_key(key) || (!self.loaded && self.storage.is_some()) {
+            // Unread index: the key may have a record and a saved line; both go.
             self.pending.insert(key.to_owned(), Pending::Remove);
+        }
+        if !self.loaded {
+            self.removed.insert(key.to_owned(), ());
         }
         self.invalidated.remove(key);
     }

@@ -38,37 +38,42 @@ extern "C" {
 }
 
 #[wasm_bindgen(inline_js = r#"
-export function freshetReadRecord(storage, key, json, out) {
+let head = null;
+export function freshetReadRecord(storage, key) {
   const text = storage.getItem(key);
-  if (text === null) return false;
+  if (text === null) { head = null; return undefined; }
   const a = text.indexOf('\n');
   const b = a < 0 ? -1 : text.indexOf('\n', a + 1);
   const c = b < 0 ? -1 : text.indexOf('\n', b + 1);
-  if (c < 0) {
-    out[0] = text; out[1] = undefined; out[2] = 0; out[3] = false;
-    return true;
-  }
+  if (c < 0) { head = ''; return undefined; }
+  // The body kind is the meta line's seventh field ("j" or "t").
+  let t = b;
+  for (let n = 0; n < 6 && t >= 0; n++) t = text.indexOf('\t', t + 1);
   const body = text.slice(c + 1);
-  out[0] = text.slice(0, c); out[2] = body.length; out[3] = true;
-  if (!json) { out[1] = body; return true; }
-  try { out[1] = JSON.parse(body); } catch (_) { out[1] = undefined; out[3] = false; }
-  return true;
+  head = text.slice(0, c + 1) + body.length;
+  if (t < 0 || text.charCodeAt(t + 1) !== 106 /* j */) return body;
+  try { return JSON.parse(body); } catch (_) { return undefined; }
+}
+export function freshetTakeHead() {
+  const h = head;
+  head = null;
+  return h;
 }
 export function freshetSetRecord(storage, key, head, body) {
   storage.setItem(key, head + body);
 }
 "#)]
 extern "C" {
-    /// `getItem`, the split after the head and `JSON.parse` of the body in one JS call: the
-    /// body never crosses into wasm, and only the short head does. Fills `out` with
-    /// `[head, value, body length, parsed]`; false when there is no record.
+    /// `getItem`, the split after the head and the body decoded as the head's kind says
+    /// (`JSON.parse`, or the text) in one JS call: the body never crosses into wasm. Returns
+    /// the value (`undefined` when there is none, or the JSON does not parse); the head is
+    /// kept for [`take_head_js`].
     #[wasm_bindgen(catch, js_name = freshetReadRecord)]
-    fn read_record_js(
-        storage: &web_sys::Storage,
-        key: &str,
-        json: bool,
-        out: &js_sys::Array,
-    ) -> Result<bool, JsValue>;
+    fn read_record_js(storage: &web_sys::Storage, key: &str) -> Result<JsValue, JsValue>;
+    /// The head of the record last read: `None` when there was no record, empty when it had
+    /// no head, else the head's lines, a newline and the body's UTF-16 length.
+    #[wasm_bindgen(js_name = freshetTakeHead)]
+    fn take_head_js() -> Option<String>;
     /// `setItem(key, head + body)`: the body is the response's own JS string, so only the short
     /// head crosses from wasm.
     #[wasm_bindgen(catch, js_name = freshetSetRecord)]
@@ -80,40 +85,69 @@ extern "C" {
     ) -> Result<(), JsValue>;
 }
 
+#[wasm_bindgen(inline_js = r#"
+export function freshetReadIndex(storage, indexKey, segmentPrefix, max, out) {
+  const index = storage.getItem(indexKey);
+  const segments = [];
+  for (let n = 0; n < max; n++) {
+    const text = storage.getItem(segmentPrefix + n);
+    if (text === null) break;
+    segments.push(text);
+  }
+  out[0] = index;
+  out[1] = segments.length;
+  out[2] = segments.join('\0');
+}
+"#)]
+extern "C" {
+    /// The index and the journal segments in one JS call: `out` gets `[index or null,
+    /// segment count, segments joined by NUL]` (segments we write never hold a NUL).
+    #[wasm_bindgen(catch, js_name = freshetReadIndex)]
+    fn read_index_js(
+        storage: &web_sys::Storage,
+        index_key: &str,
+        segment_prefix: &str,
+        max: u32,
+        out: &js_sys::Array,
+    ) -> Result<(), JsValue>;
+}
+
 /// A record read by [`WebStorage::read_record`].
 pub struct ReadRecord {
-    /// The record's head (magic, key and meta lines), to check against the index.
+    /// The record's head (magic, key and meta lines), to check; empty when it has none.
     pub head: String,
-    /// The body decoded (JSON) or as text; `None` when it is not valid JSON.
+    /// The body decoded (JSON) or as text, as the head says; `None` when it does not parse.
     pub value: Option<JsValue>,
     /// UTF-16 length of the body.
     pub body_size: u32,
 }
 
 thread_local! {
-    // Reused for every read: the JS side writes its four results here.
-    static OUT: js_sys::Array = js_sys::Array::new_with_length(4);
+    // Reused for every index read: the JS side writes its three results here.
+    static OUT: js_sys::Array = js_sys::Array::new_with_length(3);
 }
 
 impl WebStorage {
-    /// Reads the record under `key` and decodes its body (`json`: `JSON.parse`, else the text)
-    /// without copying the body through wasm memory. `None` when there is no record.
-    pub fn read_record(&self, key: &str, json: bool) -> Result<Option<ReadRecord>, StoreError> {
-        OUT.with(|out| {
-            let found = read_record_js(&self.storage, key, json, out).map_err(|e| classify(&e))?;
-            if !found {
-                return Ok(None);
+    /// Reads the record under `key` and decodes its body as its head says without copying
+    /// the body through wasm memory. `None` when there is no record.
+    pub fn read_record(&self, key: &str) -> Result<Option<ReadRecord>, StoreError> {
+        let value = read_record_js(&self.storage, key).map_err(|e| classify(&e))?;
+        let Some(mut head) = take_head_js() else {
+            return Ok(None);
+        };
+        let body_size = match head.rfind('\n') {
+            Some(at) => {
+                let size = head.get(at + 1..).and_then(|n| n.parse().ok()).unwrap_or(0);
+                head.truncate(at);
+                size
             }
-            let head = out.get(0).as_string().unwrap_or_default();
-            let value = out.get(3).is_truthy().then(|| out.get(1));
-            let body_size = out.get(2).as_f64().map_or(0, |n| n as u32);
-            out.set(1, JsValue::UNDEFINED);
-            Ok(Some(ReadRecord {
-                head,
-                value,
-                body_size,
-            }))
-        })
+            None => 0,
+        };
+        Ok(Some(ReadRecord {
+            head,
+            value: (!value.is_undefined()).then_some(value),
+            body_size,
+        }))
     }
 }
 
@@ -165,6 +199,33 @@ impl Storage for WebStorage {
             .get_item_raw(key)
             .map_err(|e| classify(&e))?;
         Ok(value.dyn_ref::<JsString>().map(to_rust_string))
+    }
+
+    fn get_index(
+        &self,
+        index_key: &str,
+        segment_prefix: &str,
+        max: u32,
+    ) -> Result<(Option<String>, Vec<String>), StoreError> {
+        OUT.with(|out| {
+            read_index_js(&self.storage, index_key, segment_prefix, max, out)
+                .map_err(|e| classify(&e))?;
+            let index = out.get(0).dyn_ref::<JsString>().map(to_rust_string);
+            let count = out.get(1).as_f64().map_or(0, |n| n as usize);
+            let joined = out.get(2).dyn_ref::<JsString>().map(to_rust_string);
+            for i in 0..3 {
+                out.set(i, JsValue::UNDEFINED);
+            }
+            let segments: Vec<String> = match joined {
+                Some(text) if count > 0 => text.split('\0').map(str::to_owned).collect(),
+                _ => Vec::new(),
+            };
+            if segments.len() != count {
+                // A NUL inside a segment (corrupt): read them one by one instead.
+                return crate::store::get_index_by_key(self, index_key, segment_prefix, max);
+            }
+            Ok((index, segments))
+        })
     }
 
     fn set_item(&mut self, key: &str, value: &str) -> Result<(), StoreError> {

@@ -9,7 +9,7 @@ use crate::core::Millis;
 
 /// What one store key is set to.
 #[derive(Clone)]
-enum Value<'a> {
+pub(super) enum Value<'a> {
     /// A journal segment or the index.
     Text(String),
     /// A record (its body maybe passed through as the store holds text).
@@ -44,7 +44,8 @@ impl<S: Storage> StorageTier<S> {
     /// page type (browse and custom types before community, reading, writing), oldest first.
     /// Never more valuable than `keep` itself, so that a large browse entry cannot empty the
     /// store of drafts only to find it still does not fit.
-    fn victims(&self, keep: &str, now: Millis) -> Vec<String> {
+    fn victims(&mut self, keep: &str, now: Millis) -> Vec<String> {
+        self.decode_all();
         let ceiling = self
             .index
             .get(keep)
@@ -97,12 +98,15 @@ impl<S: Storage> StorageTier<S> {
                     }
                     report.removed += 1;
                     self.lagging.remove(&key);
+                    self.drop_override(&key);
                     lines.push(JournalLine::Remove(key));
                 }
                 Pending::Touch => {
                     if let Some(entry) = self.index.get(&key) {
+                        let line = JournalLine::Upsert(key.clone(), entry.clone());
                         self.lagging.remove(&key);
-                        lines.push(JournalLine::Upsert(key, entry.clone()));
+                        self.add_override(&key);
+                        lines.push(line);
                     }
                 }
                 Pending::Write(write) => {
@@ -121,6 +125,7 @@ impl<S: Storage> StorageTier<S> {
                     ) {
                         Ok(()) => {
                             report.written += 1;
+                            self.drop_override(&key);
                             match self.index.get(&key) {
                                 Some(entry) if journal => {
                                     self.lagging.remove(&key);
@@ -137,6 +142,7 @@ impl<S: Storage> StorageTier<S> {
                             self.remove(&key);
                             self.pending.remove(&key);
                             self.lagging.remove(&key);
+                            self.drop_override(&key);
                             let _ = self.with_storage(|s| s.remove_item(&record_key));
                             lines.push(JournalLine::Remove(key.clone()));
                             report.dropped.push(key);
@@ -160,6 +166,9 @@ impl<S: Storage> StorageTier<S> {
         let fold = catch_up && self.compact_next;
         if !lines.is_empty() || fold {
             self.write_journal(lines, now, &mut report);
+        }
+        if self.storage.is_some() {
+            self.save_overrides(now, &mut report);
         }
         report
     }
@@ -186,7 +195,7 @@ impl<S: Storage> StorageTier<S> {
     /// Sets `store_key` to `make(self)`, evicting entries (never `keep`) and retrying a bounded
     /// number of times when the store is full.
     #[allow(clippy::too_many_arguments)]
-    fn write_evicting<'a>(
+    pub(super) fn write_evicting<'a>(
         &mut self,
         store_key: &str,
         keep: &str,
@@ -248,6 +257,7 @@ impl<S: Storage> StorageTier<S> {
             }
             freed += self.index.get(&victim).map_or(0, |e| e.size);
             self.remove(&victim);
+            self.drop_override(&victim);
             self.pending.remove(&victim);
             lines.push(JournalLine::Remove(victim.clone()));
             report.evicted.push(victim);
@@ -256,6 +266,8 @@ impl<S: Storage> StorageTier<S> {
     }
 
     fn write_journal(&mut self, lines: Vec<JournalLine>, now: Millis, report: &mut FlushReport) {
+        // The journal's length (and whether its last segment is still there) is known once read.
+        self.load_index();
         // Folded when the journal is long, or after the index could not be saved.
         let due = self.compact_next || self.segments >= MAX_SEGMENTS;
         let index_key = self.index_key();
@@ -282,6 +294,7 @@ impl<S: Storage> StorageTier<S> {
             }
             written
         } else {
+            self.decode_all();
             let written = self.write_evicting(&index_key, "", now, &mut more, report, |tier| {
                 Value::Text(codec::encode_index(
                     tier.index.iter().map(|(k, e)| (k.as_str(), e)),

@@ -1,10 +1,81 @@
-//! Reading the storage tier: an index line is checked before its record is read, and a record
-//! is accepted only if it belongs to that line.
+//! Reading the storage tier: a known index line (journal, overrides, or the saved index once
+//! read) is checked before its record is read, and a record is accepted only if it belongs to
+//! that line; with no line known, the record's own head is checked instead.
 
-use super::{codec, usable, Meta, Pending, Record, Storage, StorageTier, FUTURE_TOLERANCE};
+use super::{
+    codec, usable, IndexEntry, Meta, Pending, Record, Storage, StorageTier, FUTURE_TOLERANCE,
+};
 use crate::core::Millis;
 
+/// What a first read of a key goes by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// An index line newer than (or as new as) the record's head: check the record against it.
+    Line(Meta),
+    /// No line known and the saved index unread: the record's head is checked on its own.
+    Head,
+    /// Nothing to read.
+    Miss,
+}
+
 impl<S: Storage> StorageTier<S> {
+    /// What a read of `key` goes by, without reading the saved index: a usable line (`max_age`
+    /// by page type name; an unusable one is deleted), the record's head, or nothing.
+    pub fn lookup(&mut self, key: &str, now: Millis, max_age: impl Fn(&str) -> Millis) -> Lookup {
+        self.decode_line(key);
+        if self.index.contains_key(key) {
+            return self
+                .check(key, now, max_age)
+                .map_or(Lookup::Miss, Lookup::Line);
+        }
+        if self.loaded || self.removed.contains_key(key) || self.storage.is_none() {
+            Lookup::Miss
+        } else {
+            Lookup::Head
+        }
+    }
+
+    /// Whether `key` may have a persisted entry (without reading the saved index).
+    pub fn may_hold(&mut self, key: &str) -> bool {
+        self.decode_line(key);
+        self.index.contains_key(key)
+            || !(self.loaded || self.removed.contains_key(key) || self.storage.is_none())
+    }
+
+    /// The meta to serve a record with when no index line is known ([`Lookup::Head`]): its
+    /// head if it is the record of `key`, usable at `now`, not from the future and with a
+    /// lifetime its page type allows. `record` is `None` when there is no record, `Some(None)`
+    /// when its head does not decode. The head becomes the entry's line (`size`: bytes of the
+    /// record). A record that fails any check is deleted.
+    pub fn accept_own_head(
+        &mut self,
+        key: &str,
+        record: Option<Option<(&str, Meta)>>,
+        size: usize,
+        now: Millis,
+        max_age: impl Fn(&str) -> Millis,
+    ) -> Option<Meta> {
+        let Some((record_key, meta)) = record? else {
+            self.remove(key);
+            return None;
+        };
+        let lifetime_ok =
+            meta.expires_at.saturating_sub(meta.received_at) <= max_age(&meta.page_type);
+        if record_key != key || !usable(&meta, now) || !lifetime_ok {
+            self.remove(key);
+            return None;
+        }
+        self.bytes += size;
+        self.index.insert(
+            key.to_owned(),
+            IndexEntry {
+                meta: meta.clone(),
+                size,
+            },
+        );
+        Some(meta)
+    }
+
     /// The index line of `key` if it may be served: usable at `now` and with a lifetime its page
     /// type allows (`max_age` by page type name). Otherwise the entry is deleted.
     pub fn check(
@@ -13,6 +84,7 @@ impl<S: Storage> StorageTier<S> {
         now: Millis,
         max_age: impl Fn(&str) -> Millis,
     ) -> Option<Meta> {
+        self.decode_line(key);
         let meta = &self.index.get(key)?.meta;
         let lifetime_ok =
             meta.expires_at.saturating_sub(meta.received_at) <= max_age(&meta.page_type);
@@ -34,6 +106,11 @@ impl<S: Storage> StorageTier<S> {
     /// The store, for reading a record without copying its body (see [`Self::accept_head`]).
     pub fn storage(&self) -> Option<&S> {
         self.storage.as_ref()
+    }
+
+    /// The length of [`Self::record_key`] of `key`, without making it.
+    pub fn record_key_len(&self, key: &str) -> usize {
+        self.prefix.len() + 2 + key.len()
     }
 
     /// The store key of the record of `key`.
@@ -85,7 +162,11 @@ impl<S: Storage> StorageTier<S> {
         now: Millis,
         max_age: impl Fn(&str) -> Millis,
     ) -> Option<Record> {
-        let meta = self.check(key, now, max_age)?;
+        let line = match self.lookup(key, now, &max_age) {
+            Lookup::Line(meta) => Some(meta),
+            Lookup::Head => None,
+            Lookup::Miss => return None,
+        };
         let text = match self.pending_record(key) {
             Some(text) => Some(text.to_owned()),
             None => match self.storage.as_ref()?.get_item(&self.record_key(key)) {
@@ -99,7 +180,14 @@ impl<S: Storage> StorageTier<S> {
         let decoded = text.as_deref().and_then(codec::decode_record_head);
         let head = decoded.as_ref().map(|(k, m, _)| (*k, m.clone()));
         let body = decoded.as_ref().map(|(.., b)| b.to_string());
-        let meta = self.accept_head(key, &meta, head, now)?;
+        let meta = match line {
+            Some(line) => self.accept_head(key, &line, head, now)?,
+            None => {
+                let size = self.record_key(key).len() + text.as_ref().map_or(0, String::len);
+                let record = text.is_some().then_some(head);
+                self.accept_own_head(key, record, size, now, max_age)?
+            }
+        };
         Some(Record {
             key: key.to_owned(),
             meta,

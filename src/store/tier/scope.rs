@@ -1,7 +1,8 @@
 //! Scopes and versions of the storage tier: which records are visible, sweeping other
 //! versions' and unindexed records, switching and clearing a scope.
 
-use super::{codec, escape, usable, FlushReport, JournalLine, Storage, StorageTier, MAX_SEGMENTS};
+use super::lazy::RawIndex;
+use super::{codec, escape, usable, FlushReport, Storage, StorageTier, MAX_SEGMENTS};
 use crate::core::Millis;
 
 impl<S: Storage> StorageTier<S> {
@@ -31,7 +32,10 @@ impl<S: Storage> StorageTier<S> {
         }
     }
 
-    /// Reads the current scope's index and journal; drops over-age and future-dated lines.
+    /// Reads the current scope's overrides, and nothing else: every other line a record's
+    /// head could be checked against is either the head itself (a write rewrites its record)
+    /// or a removal (the record was removed first). The index and journal are read when
+    /// something needs every entry (see `lazy`). Over-age and future-dated lines are dropped.
     pub(super) fn load_scope(&mut self, now: Millis) {
         self.prefix = format!(
             "{}:{}:{}:",
@@ -40,45 +44,31 @@ impl<S: Storage> StorageTier<S> {
             escape(&self.config.scope)
         );
         self.index.clear();
+        self.raw = RawIndex::default();
+        self.loaded = self.storage.is_none();
+        self.removed.clear();
+        self.overrides.clear();
+        self.overrides_changed = false;
+        self.opened_at = now;
         self.pending.clear();
         self.invalidated.clear();
         self.segments = 0;
         self.lagging.clear();
         self.lag_flushes = 0;
-        let index_key = self.index_key();
+        self.bytes = 0;
+        let overrides_key = self.overrides_key();
         let Some(storage) = self.storage.as_ref() else {
             return;
         };
-        let read = storage.get_item(&index_key).and_then(|index| {
-            // Segments are numbered from 0; the first missing one ends the journal.
-            let mut segments = Vec::new();
-            for n in 0..MAX_SEGMENTS.saturating_mul(2) {
-                match storage.get_item(&self.segment_key(n))? {
-                    Some(text) => segments.push(text),
-                    None => break,
-                }
-            }
-            Ok((index, segments))
-        });
-        let (index_text, segments) = match read {
-            Ok(texts) => texts,
+        let text = match storage.get_item(&overrides_key) {
+            Ok(text) => text,
             Err(e) => return self.fail(e),
         };
-        let index = index_text.as_deref().and_then(codec::decode_index);
-        let trusted = index.is_some();
-        if let Some(lines) = index {
-            // Sized once: growing the table line by line rehashed it ~10 times for 1k entries.
-            self.index.reserve(lines.len());
-            self.index.extend(lines);
-        }
-        self.segments = u32::try_from(segments.len()).unwrap_or(u32::MAX);
-        for lines in segments.iter().filter_map(|s| codec::decode_journal(s)) {
-            for line in lines {
-                match line {
-                    JournalLine::Upsert(k, e) => self.index.insert(k, e),
-                    JournalLine::Remove(k) => self.index.remove(&k),
-                };
-            }
+        let lines = text.as_deref().and_then(codec::decode_overrides);
+        for (key, entry) in lines.unwrap_or_default() {
+            self.overrides.insert(key.clone(), ());
+            self.bytes += entry.size;
+            self.index.insert(key, entry);
         }
         let unusable: Vec<String> = self
             .index
@@ -89,11 +79,6 @@ impl<S: Storage> StorageTier<S> {
         for key in unusable {
             self.remove(&key);
         }
-        self.bytes = self.index.values().map(|e| e.size).sum();
-        if !trusted {
-            // Without an index, records of this scope cannot be trusted or found again: sweep.
-            self.remove_unindexed();
-        }
     }
 
     pub(super) fn index_key(&self) -> String {
@@ -102,6 +87,15 @@ impl<S: Storage> StorageTier<S> {
 
     pub(super) fn segment_key(&self, n: u32) -> String {
         format!("{}j:{n}", self.prefix)
+    }
+
+    pub(super) fn overrides_key(&self) -> String {
+        format!("{}o", self.prefix)
+    }
+
+    /// Journal segment `n` is stored under this prefix followed by `n`.
+    pub(super) fn segment_key_prefix(&self) -> String {
+        format!("{}j:", self.prefix)
     }
 
     /// Removes every journal segment of the scope that a later open could read: all present
@@ -127,6 +121,7 @@ impl<S: Storage> StorageTier<S> {
     }
 
     pub(super) fn remove_unindexed(&mut self) {
+        self.decode_all();
         let records = format!("{}e:", self.prefix);
         let Some(storage) = self.storage.as_mut() else {
             return;
@@ -159,6 +154,7 @@ impl<S: Storage> StorageTier<S> {
     /// Removes every record of the current scope, its index and journal (only this scope,
     /// only this namespace).
     pub fn clear(&mut self) {
+        self.decode_all();
         let keys: Vec<String> = self.index.keys().cloned().collect();
         for key in keys {
             let record_key = self.record_key(&key);
@@ -169,11 +165,17 @@ impl<S: Storage> StorageTier<S> {
         self.invalidated.clear();
         self.lagging.clear();
         self.lag_flushes = 0;
+        self.overrides.clear();
+        self.overrides_changed = false;
         self.bytes = 0;
         self.remove_unindexed();
         self.remove_segments();
         let index_key = self.index_key();
-        if let Err(e) = self.with_storage(|s| s.remove_item(&index_key)) {
+        let overrides_key = self.overrides_key();
+        let result = self
+            .with_storage(|s| s.remove_item(&index_key))
+            .and_then(|()| self.with_storage(|s| s.remove_item(&overrides_key)));
+        if let Err(e) = result {
             self.fail(e);
         }
     }

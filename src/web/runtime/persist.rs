@@ -14,7 +14,7 @@ use crate::core::cache::Restored;
 use crate::core::metrics::{Cause, Kind, Tier as MetricsTier};
 use crate::core::response::CacheControl;
 use crate::store::codec::{self, Meta};
-use crate::store::tier::{NativeBody, StorageTier, TierConfig, Times, ANONYMOUS_SCOPE};
+use crate::store::tier::{Lookup, NativeBody, StorageTier, TierConfig, Times, ANONYMOUS_SCOPE};
 use crate::web::clock::now;
 use crate::web::fetch::Fetched;
 use crate::web::headers;
@@ -145,7 +145,7 @@ impl Runtime {
         if !missing {
             return;
         }
-        if self.with_tier(|t| t.meta(key).is_none()).unwrap_or(true) {
+        if !self.with_tier(|t| t.may_hold(key)).unwrap_or(false) {
             self.record_storage_miss(key);
             return;
         }
@@ -175,51 +175,58 @@ impl Runtime {
         });
     }
 
-    /// Reads and decodes the persisted record of `key`: its meta, value and body size.
+    /// Reads and decodes the persisted record of `key`: its meta, value and body size. One
+    /// borrow of the tier and one read of the store (the body is decoded in JS).
     fn read_record(
         &self,
         key: &str,
         max_age: impl Fn(&str) -> u64,
     ) -> Option<(Meta, JsValue, u32)> {
         let now = now();
-        let meta = self.with_tier(|t| t.check(key, now, max_age)).flatten()?;
-        let pending = self
-            .with_tier(|t| t.pending_record(key).map(str::to_owned))
-            .flatten();
-        let read = match pending {
-            // Not flushed yet (rare: memory dropped it within the same task).
-            Some(text) => Some(split_pending(&text, meta.json)),
-            None => {
-                let read = self
-                    .with_tier(|t| {
-                        t.storage()
-                            .map(|s| s.read_record(&t.record_key(key), meta.json))
-                    })
-                    .flatten()?;
-                match read {
-                    Ok(read) => read,
-                    Err(e) => {
-                        self.with_tier(|t| t.fail(e));
-                        return None;
-                    }
+        self.with_tier(|t| {
+            let line = match t.lookup(key, now, &max_age) {
+                Lookup::Line(meta) => Some(meta),
+                Lookup::Head => None,
+                Lookup::Miss => return None,
+            };
+            let read = match t.pending_record(key) {
+                // Not flushed yet (rare: memory dropped it within the same task).
+                Some(text) => Ok(Some(split_pending(text))),
+                None => t.storage()?.read_record(&t.record_key(key)),
+            };
+            let read = match read {
+                Ok(read) => read,
+                Err(e) => {
+                    t.fail(e);
+                    return None;
+                }
+            };
+            let head = read.as_ref().and_then(|r| codec::decode_head(&r.head));
+            let meta = match &line {
+                Some(line) => t.accept_head(key, line, head, now)?,
+                None => {
+                    // Bytes of the record (UTF-16 units of the body: exact for ASCII).
+                    let size = read.as_ref().map_or(0, |r| {
+                        t.record_key_len(key) + r.head.len() + 1 + r.body_size as usize
+                    });
+                    let record = read.as_ref().map(|_| head);
+                    t.accept_own_head(key, record, size, now, &max_age)?
+                }
+            };
+            match read {
+                Some(ReadRecord {
+                    value: Some(value),
+                    body_size,
+                    ..
+                }) => Some((meta, value, body_size)),
+                _ => {
+                    // A body that is not the JSON its meta says: corrupt.
+                    t.remove(key);
+                    None
                 }
             }
-        };
-        let head = read.as_ref().and_then(|r| codec::decode_head(&r.head));
-        let meta = self
-            .with_tier(|t| t.accept_head(key, &meta, head, now))
-            .flatten()?;
-        let Some(ReadRecord {
-            value: Some(value),
-            body_size,
-            ..
-        }) = read
-        else {
-            // A body that is not the JSON its meta says: corrupt.
-            self.with_tier(|t| t.remove(key));
-            return None;
-        };
-        Some((meta, value, body_size))
+        })
+        .flatten()
     }
 
     /// The stored validators of `key`, when memory holds the very body they validate.
@@ -393,7 +400,7 @@ impl Runtime {
 }
 
 /// A record not flushed yet, read like one from the store.
-fn split_pending(text: &str, json: bool) -> ReadRecord {
+fn split_pending(text: &str) -> ReadRecord {
     let mut parts = text.splitn(4, '\n');
     let (Some(magic), Some(key), Some(line), Some(body)) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -404,6 +411,8 @@ fn split_pending(text: &str, json: bool) -> ReadRecord {
             body_size: 0,
         };
     };
+    let head = format!("{magic}\n{key}\n{line}");
+    let json = codec::decode_head(&head).is_some_and(|(_, meta)| meta.json);
     let text = js_sys::JsString::from(body);
     let value = if json {
         json_parse(&text).ok()
@@ -411,7 +420,7 @@ fn split_pending(text: &str, json: bool) -> ReadRecord {
         Some(text.clone().into())
     };
     ReadRecord {
-        head: format!("{magic}\n{key}\n{line}"),
+        head,
         value,
         body_size: text.length(),
     }
