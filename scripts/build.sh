@@ -7,7 +7,12 @@ wasm_cargo_env wasm-pack --quiet build --target web --"$profile" --weak-refs \
   --out-dir pkg --out-name freshet_wasm --no-pack >/dev/null
 if [ "$profile" = release ]; then
   # wasm-pack's own wasm-opt run is off (Cargo.toml); this is binaryen from npm, not Debian's.
-  node_modules/.bin/wasm-opt -O3 --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
+  # -Oz --converge for size (SPEC §10; hot reads are answered in JS, see Cargo.toml).
+  # --low-memory-unused is sound here: rustc links the stack first, growing down from 1 MiB
+  # towards address 0, and data starts at 1 MiB, so the low 1 KiB is reached only by a stack
+  # overflow.
+  node_modules/.bin/wasm-opt -Oz --converge --low-memory-unused --strip-debug --strip-producers \
+    --strip-target-features --enable-bulk-memory --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-reference-types --enable-mutable-globals \
     pkg/freshet_wasm_bg.wasm -o pkg/freshet_wasm_bg.wasm
 fi
