@@ -126,7 +126,8 @@ impl Predictor {
             return Vec::new();
         };
         let mut next: Vec<&Next> = from.next.iter().collect();
-        next.sort_unstable_by(|a, b| b.count.cmp(&a.count).then(b.last.cmp(&a.last)));
+        // `last` is unique per route, so the order is total and any sort gives the same result.
+        crate::core::sort::sort_by(&mut next, |a, b| (a.count, a.last) > (b.count, b.last));
         next.into_iter().take(n).map(|n| &*n.route).collect()
     }
 }
