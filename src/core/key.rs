@@ -84,7 +84,7 @@ fn split_origin(url: &str) -> Result<(Option<String>, &str), KeyError> {
     if url.starts_with('/') && !url.starts_with("//") {
         return Ok((None, url));
     }
-    let (scheme, after) = url.split_once("://").ok_or(KeyError::NotAbsolute)?;
+    let (scheme, after) = super::text::split_once(url, "://").ok_or(KeyError::NotAbsolute)?;
     let scheme = scheme.to_ascii_lowercase();
     let default_port = match scheme.as_str() {
         "http" => ":80",
@@ -134,7 +134,7 @@ fn param_name(pair: &str) -> &str {
 /// ```
 pub fn key_path(key: &str) -> &str {
     let without_query = key.split('?').next().unwrap_or(key);
-    match without_query.split_once("://") {
+    match super::text::split_once(without_query, "://") {
         Some((_, after)) => after.find('/').map_or("/", |i| &after[i..]),
         None => without_query,
     }

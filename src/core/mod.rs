@@ -19,6 +19,7 @@ pub mod response;
 pub mod routes;
 pub mod sort;
 pub mod tag_index;
+pub mod text;
 
 /// Milliseconds: durations, and times since the Unix epoch on the client's clock.
 pub type Millis = u64;
