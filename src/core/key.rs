@@ -92,7 +92,8 @@ fn split_origin(url: &str) -> Result<(Option<String>, &str), KeyError> {
         _ => return Err(KeyError::NotAbsolute),
     };
     let end = after.find(['/', '?', '#']).unwrap_or(after.len());
-    let (authority, rest) = after.split_at(end);
+    // Checked slicing: the panicking forms bring std's slice-error formatting into the wasm.
+    let (authority, rest) = after.split_at_checked(end).unwrap_or((after, ""));
     // Credentials are never part of a key.
     let host = authority.rsplit('@').next().unwrap_or(authority);
     if host.is_empty() {
@@ -135,7 +136,7 @@ fn param_name(pair: &str) -> &str {
 pub fn key_path(key: &str) -> &str {
     let without_query = key.split('?').next().unwrap_or(key);
     match super::text::split_once(without_query, "://") {
-        Some((_, after)) => after.find('/').map_or("/", |i| &after[i..]),
+        Some((_, after)) => after.find('/').and_then(|i| after.get(i..)).unwrap_or("/"),
         None => without_query,
     }
 }
