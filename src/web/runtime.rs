@@ -7,7 +7,6 @@
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
 use js_sys::{Function, Promise};
@@ -24,6 +23,7 @@ use crate::core::interner::KeyInterner;
 use crate::core::invalidation::Target;
 use crate::core::key::{normalize_key, KeyError};
 use crate::core::page_type::PageTypeId;
+use crate::core::FastMap;
 use crate::error::{Error, Result};
 use crate::store::tier::TierConfig;
 
@@ -86,7 +86,7 @@ pub struct RuntimeConfig {
     pub storage: Option<TierConfig>,
 }
 
-type Listeners = HashMap<String, Vec<(u32, Function)>>;
+type Listeners = FastMap<String, Vec<(u32, Function)>>;
 
 /// The runtime behind one `FreshetCache`.
 pub struct Runtime {
@@ -96,7 +96,7 @@ pub struct Runtime {
     subscribers: RefCell<Listeners>,
     next_subscriber: Cell<u32>,
     /// Promises of requests in flight, by key, with the token of the task that owns each.
-    pending: RefCell<HashMap<String, (u64, Promise)>>,
+    pending: RefCell<FastMap<String, (u64, Promise)>>,
     next_token: Cell<u64>,
     signals: RefCell<Vec<EventListener>>,
     gc_timer: RefCell<Option<Interval>>,
@@ -116,7 +116,7 @@ pub struct Runtime {
     overlays: RefCell<crate::core::optimistic::Overlays<JsValue, JsValue>>,
     layered: Cell<usize>,
     /// The last mutation of each serial scope.
-    scopes: RefCell<HashMap<String, Promise>>,
+    scopes: RefCell<FastMap<String, Promise>>,
     /// Events, counts and alerts (see `metrics`).
     metrics: metrics::Recorder,
     /// Prefetch triggers, waiting promises and the predictor (see `prefetch`).

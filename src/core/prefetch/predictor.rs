@@ -2,7 +2,7 @@
 //! the routes that most often followed the current one. Bounded, so a long session with many
 //! distinct routes keeps a fixed amount of memory.
 
-use std::collections::HashMap;
+use crate::core::FastMap;
 
 /// Most routes remembered as a starting point; the least recently visited goes first.
 pub const MAX_ROUTES: usize = 256;
@@ -29,7 +29,7 @@ struct From {
 #[derive(Debug, Default)]
 pub struct Predictor {
     current: Option<Box<str>>,
-    routes: HashMap<Box<str>, From>,
+    routes: FastMap<Box<str>, From>,
     seq: u64,
 }
 
