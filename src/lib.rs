@@ -25,3 +25,9 @@ pub mod bindings;
 pub mod web;
 
 pub use error::{Error, Result};
+
+// Size (SPEC §10): talc is a smaller and faster wasm allocator than the default dlmalloc. The
+// module is single-threaded (no atomics), which its cell requires.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

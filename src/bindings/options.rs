@@ -26,7 +26,7 @@ pub(super) fn field(object: &JsValue, name: &str) -> JsValue {
 thread_local! {
     // Property names as JS strings, made once: building one from Rust text on every read
     // costs more than the read itself (it decodes UTF-8 across the boundary).
-    static PROPERTIES: std::cell::RefCell<std::collections::HashMap<String, JsValue, std::hash::BuildHasherDefault<rustc_hash::FxHasher>>> = Default::default();
+    static PROPERTIES: std::cell::RefCell<crate::core::FastMap<String, JsValue>> = Default::default();
 }
 
 /// The JS string for an option name, cached (the names are the few this file reads, plus

@@ -2,10 +2,7 @@
 //! responses that an invalidation or a write overtook. Pure: the clock is passed in and the
 //! network is the caller's (it gets a [`Ticket`] per request and reports back).
 
-use std::collections::{BTreeSet, HashMap};
-use std::hash::BuildHasherDefault;
-
-use rustc_hash::FxHasher;
+use std::collections::VecDeque;
 
 use super::entry::{ChangeCause, Entry, EntryState, Provenance};
 use super::invalidation::{Fence, FenceLog, Subject, Target};
@@ -14,9 +11,7 @@ use super::page_type::{PageTypeId, PageTypes};
 use super::prefetch::{Governor, PrefetchConfig};
 use super::routes::Routes;
 use super::tag_index::TagIndex;
-use super::Millis;
-
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+use super::{FastMap, Millis};
 
 /// Bookkeeping bytes counted per entry on top of its key and value.
 pub const ENTRY_OVERHEAD: u32 = 160;
@@ -140,7 +135,10 @@ pub struct Cache<V> {
     /// The newest request per key (reads join it).
     in_flight: FastMap<Box<str>, Ticket>,
     /// Every request not yet ended, superseded ones included: fences are kept for them.
-    open: BTreeSet<u64>,
+    /// Ascending, since sequence numbers only grow; a deque rather than a `BTreeSet` because
+    /// each B-tree instantiation costs kilobytes of wasm (SPEC §10), and requests mostly end
+    /// oldest first, which a deque removes cheaply.
+    open: VecDeque<u64>,
     /// Requests numbered below this were cut off by `clear` and are never stored.
     discard_below: u64,
     observers: FastMap<Box<str>, u32>,
@@ -171,7 +169,7 @@ impl<V> Cache<V> {
             memory: MemoryTier::new(config.limits),
             config,
             in_flight: FastMap::default(),
-            open: BTreeSet::new(),
+            open: VecDeque::new(),
             discard_below: 0,
             observers: FastMap::default(),
             fences: FenceLog::default(),
@@ -289,7 +287,7 @@ impl<V> Cache<V> {
             started_at: now,
         };
         self.in_flight.insert(key.into(), ticket.clone());
-        self.open.insert(ticket.seq);
+        self.open.push_back(ticket.seq);
         ticket
     }
 
@@ -518,7 +516,9 @@ impl<V> Cache<V> {
         {
             self.in_flight.remove(&ticket.key);
         }
-        self.open.remove(&ticket.seq);
+        if let Ok(at) = self.open.binary_search(&ticket.seq) {
+            self.open.remove(at);
+        }
     }
 
     /// Whether a response to `ticket` (for an entry of `page_type` and `tags`) may be stored,
@@ -565,7 +565,7 @@ impl<V> Cache<V> {
     }
 
     fn prune_fences(&mut self) {
-        self.fences.prune(self.open.first().copied());
+        self.fences.prune(self.open.front().copied());
     }
 
     fn fence(&mut self, seq: u64, fence: Fence) {

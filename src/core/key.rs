@@ -84,7 +84,7 @@ fn split_origin(url: &str) -> Result<(Option<String>, &str), KeyError> {
     if url.starts_with('/') && !url.starts_with("//") {
         return Ok((None, url));
     }
-    let (scheme, after) = url.split_once("://").ok_or(KeyError::NotAbsolute)?;
+    let (scheme, after) = super::text::split_once(url, "://").ok_or(KeyError::NotAbsolute)?;
     let scheme = scheme.to_ascii_lowercase();
     let default_port = match scheme.as_str() {
         "http" => ":80",
@@ -92,7 +92,8 @@ fn split_origin(url: &str) -> Result<(Option<String>, &str), KeyError> {
         _ => return Err(KeyError::NotAbsolute),
     };
     let end = after.find(['/', '?', '#']).unwrap_or(after.len());
-    let (authority, rest) = after.split_at(end);
+    // Checked slicing: the panicking forms bring std's slice-error formatting into the wasm.
+    let (authority, rest) = after.split_at_checked(end).unwrap_or((after, ""));
     // Credentials are never part of a key.
     let host = authority.rsplit('@').next().unwrap_or(authority);
     if host.is_empty() {
@@ -134,8 +135,8 @@ fn param_name(pair: &str) -> &str {
 /// ```
 pub fn key_path(key: &str) -> &str {
     let without_query = key.split('?').next().unwrap_or(key);
-    match without_query.split_once("://") {
-        Some((_, after)) => after.find('/').map_or("/", |i| &after[i..]),
+    match super::text::split_once(without_query, "://") {
+        Some((_, after)) => after.find('/').and_then(|i| after.get(i..)).unwrap_or("/"),
         None => without_query,
     }
 }

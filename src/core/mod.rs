@@ -19,6 +19,16 @@ pub mod response;
 pub mod routes;
 pub mod sort;
 pub mod tag_index;
+pub mod text;
+
+/// A `HashMap` hashed with Fx rather than std's SipHash: faster on our short keys (the app's
+/// own URLs, tags and ids), and one hasher for every map keeps the wasm small (SPEC §10).
+pub type FastMap<K, V> =
+    std::collections::HashMap<K, V, std::hash::BuildHasherDefault<rustc_hash::FxHasher>>;
+
+/// The set form of [`FastMap`].
+pub type FastSet<T> =
+    std::collections::HashSet<T, std::hash::BuildHasherDefault<rustc_hash::FxHasher>>;
 
 /// Milliseconds: durations, and times since the Unix epoch on the client's clock.
 pub type Millis = u64;

@@ -10,7 +10,9 @@
 //! Pure: time comes in as [`Millis`]; the cache (see `cache/prefetch.rs`) tells the state of
 //! each key.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use crate::core::FastMap;
 
 use super::Millis;
 
@@ -119,11 +121,11 @@ struct Active {
 pub struct Governor {
     config: PrefetchConfig,
     queue: VecDeque<Queued>,
-    active: HashMap<Box<str>, Active>,
+    active: FastMap<Box<str>, Active>,
     /// Start times within the budget window, oldest first.
     starts: VecDeque<Millis>,
     /// Owners with their own, lower concurrency (batches).
-    limits: HashMap<Owner, usize>,
+    limits: FastMap<Owner, usize>,
     stats: PrefetchStats,
 }
 

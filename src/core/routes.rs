@@ -168,13 +168,13 @@ fn compile_template(template: &str, params: &[&str]) -> Result<Vec<TemplatePart>
     let mut parts = Vec::new();
     let mut rest = template;
     while let Some(open) = rest.find('{') {
-        let (text, after) = rest.split_at(open);
+        let (text, after) = rest.split_at_checked(open).ok_or_else(unknown)?;
         if !text.is_empty() {
             parts.push(TemplatePart::Text(text.to_owned()));
         }
         let after = after.strip_prefix('{').unwrap_or(after);
         let close = after.find('}').ok_or_else(unknown)?;
-        let (name, tail) = after.split_at(close);
+        let (name, tail) = after.split_at_checked(close).ok_or_else(unknown)?;
         let index = params.iter().position(|p| *p == name).ok_or_else(unknown)?;
         parts.push(TemplatePart::Param(index));
         rest = tail.strip_prefix('}').unwrap_or(tail);

@@ -13,15 +13,11 @@
 //! read or removed, and the store is never cleared.
 
 use std::any::Any;
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 use std::rc::Rc;
-
-use rustc_hash::FxHasher;
 
 use super::codec::{self, IndexEntry, JournalLine, Meta, Record};
 use super::{Storage, StoreError};
-use crate::core::Millis;
+use crate::core::{FastMap, Millis};
 
 mod flush;
 mod lazy;
@@ -30,8 +26,6 @@ mod read;
 mod scope;
 
 pub use read::Lookup;
-
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// Quota errors are retried this many times, each after evicting more.
 pub const MAX_QUOTA_RETRIES: u32 = 4;

@@ -41,5 +41,6 @@ pub fn date(headers: &Headers) -> Option<Millis> {
 
 /// Whether the body is JSON by its `Content-Type` (absent counts as JSON, the common API case).
 pub fn is_json(headers: &Headers) -> bool {
-    header(headers, "content-type").is_none_or(|t| t.to_ascii_lowercase().contains("json"))
+    header(headers, "content-type")
+        .is_none_or(|t| crate::core::text::find(&t.to_ascii_lowercase(), "json").is_some())
 }

@@ -7,12 +7,9 @@
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 use std::rc::{Rc, Weak};
 
 use js_sys::{Function, Promise};
-use rustc_hash::FxHasher;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
@@ -27,6 +24,7 @@ use crate::core::interner::KeyInterner;
 use crate::core::invalidation::Target;
 use crate::core::key::{normalize_key, KeyError};
 use crate::core::page_type::PageTypeId;
+use crate::core::FastMap;
 use crate::error::{Error, Result};
 use crate::store::tier::TierConfig;
 
@@ -89,9 +87,7 @@ pub struct RuntimeConfig {
     pub storage: Option<TierConfig>,
 }
 
-// Fx: subscribers are looked up on every change of a value, by keys the app does not choose
-// adversarially (they are its own URLs).
-type Listeners = HashMap<String, Vec<(u32, Function)>, BuildHasherDefault<FxHasher>>;
+type Listeners = FastMap<String, Vec<(u32, Function)>>;
 
 /// The runtime behind one `FreshetCache`.
 pub struct Runtime {
@@ -101,7 +97,7 @@ pub struct Runtime {
     subscribers: RefCell<Listeners>,
     next_subscriber: Cell<u32>,
     /// Promises of requests in flight, by key, with the token of the task that owns each.
-    pending: RefCell<HashMap<String, (u64, Promise)>>,
+    pending: RefCell<FastMap<String, (u64, Promise)>>,
     next_token: Cell<u64>,
     signals: RefCell<Vec<EventListener>>,
     gc_timer: RefCell<Option<Interval>>,
@@ -121,7 +117,7 @@ pub struct Runtime {
     overlays: RefCell<crate::core::optimistic::Overlays<JsValue, JsValue>>,
     layered: Cell<usize>,
     /// The last mutation of each serial scope.
-    scopes: RefCell<HashMap<String, Promise>>,
+    scopes: RefCell<FastMap<String, Promise>>,
     /// Events, counts and alerts (see `metrics`).
     metrics: metrics::Recorder,
     /// Prefetch triggers, waiting promises and the predictor (see `prefetch`).

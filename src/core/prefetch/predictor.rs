@@ -2,7 +2,7 @@
 //! the routes that most often followed the current one. Bounded, so a long session with many
 //! distinct routes keeps a fixed amount of memory.
 
-use std::collections::HashMap;
+use crate::core::FastMap;
 
 /// Most routes remembered as a starting point; the least recently visited goes first.
 pub const MAX_ROUTES: usize = 256;
@@ -29,7 +29,7 @@ struct From {
 #[derive(Debug, Default)]
 pub struct Predictor {
     current: Option<Box<str>>,
-    routes: HashMap<Box<str>, From>,
+    routes: FastMap<Box<str>, From>,
     seq: u64,
 }
 
@@ -126,7 +126,8 @@ impl Predictor {
             return Vec::new();
         };
         let mut next: Vec<&Next> = from.next.iter().collect();
-        next.sort_unstable_by(|a, b| b.count.cmp(&a.count).then(b.last.cmp(&a.last)));
+        // `last` is unique per route, so the order is total and any sort gives the same result.
+        crate::core::sort::sort_by(&mut next, |a, b| (a.count, a.last) > (b.count, b.last));
         next.into_iter().take(n).map(|n| &*n.route).collect()
     }
 }

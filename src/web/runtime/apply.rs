@@ -327,7 +327,7 @@ fn origin_of_key(key: &str) -> &str {
     if key.starts_with('/') {
         return "";
     }
-    let after = key.find("://").map_or(0, |i| i + 3);
+    let after = crate::core::text::find(key, "://").map_or(0, |i| i + 3);
     let end = key
         .get(after..)
         .and_then(|rest| rest.find(['/', '?']))

@@ -171,7 +171,7 @@ impl Runtime {
             .get("content-type")
             .ok()
             .flatten()
-            .is_some_and(|t| t.contains("json"));
+            .is_some_and(|t| crate::core::text::find(&t, "json").is_some());
         if !json || response.status() == 204 {
             return Ok(JsValue::UNDEFINED);
         }

@@ -5,7 +5,6 @@
 //! goes wrong is counted in `prefetchStats()`.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use js_sys::{Function, Promise};
@@ -14,6 +13,7 @@ use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 use super::{ReadOptions, Runtime};
 use crate::core::prefetch::{Owner, Predictor, PrefetchStats, SkipReason};
+use crate::core::FastMap;
 use crate::web::clock::now;
 use crate::web::idle::Idle;
 use crate::web::observer::Mutations;
@@ -23,9 +23,9 @@ use crate::web::prefetch::{network, Trigger};
 #[derive(Default)]
 pub struct State {
     next_owner: Cell<Owner>,
-    triggers: RefCell<HashMap<Owner, Trigger>>,
+    triggers: RefCell<FastMap<Owner, Trigger>>,
     /// `resolve` of the promise of each `preload` / `prefetchBatch` not yet settled.
-    waiters: RefCell<HashMap<Owner, Function>>,
+    waiters: RefCell<FastMap<Owner, Function>>,
     predictor: RefCell<Predictor>,
     /// The app's `prefetch.routeKeys(route)`: the data keys a route needs.
     route_keys: RefCell<Option<Function>>,
