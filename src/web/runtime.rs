@@ -286,17 +286,24 @@ impl Runtime {
             self.metrics.event(Kind::Hit, Tier::Memory, key);
             return Ok(visible);
         }
-        if let Some(value) = self.with_cache_read(|c| read_and_record(c, key, now))? {
-            self.metrics.event(Kind::Hit, Tier::Memory, key);
-            self.record_prefetch_use(key);
-            return Ok(value);
-        }
-        self.metrics.event(Kind::Miss, Tier::Memory, key);
+        // A miss also tells whether storage may answer: memory holds no entry and no request
+        // is in flight (both are newer than any persisted record).
+        let read = self.with_cache_read(|c| match read_and_record(c, key, now) {
+            Some(value) => Ok(value),
+            None => Err(c.inspect(key).is_none() && !c.is_in_flight(key)),
+        })?;
+        let missing = match read {
+            Ok(value) => {
+                self.metrics.event(Kind::Hit, Tier::Memory, key);
+                self.record_prefetch_use(key);
+                return Ok(value);
+            }
+            Err(missing) => missing,
+        };
         // Only a miss looks in the storage tier, so hits pay nothing for it.
-        self.restore_if_missing(key);
-        let value = self.with_cache_read(|c| read_and_record(c, key, now))?;
-        self.record_prefetch_use(key);
-        Ok(value.unwrap_or(JsValue::UNDEFINED))
+        Ok(self
+            .peek_storage(key, missing, now)
+            .unwrap_or(JsValue::UNDEFINED))
     }
 
     /// Reads `url`: from memory when servable (revalidating stale data in the background),

@@ -100,6 +100,23 @@ impl Metrics {
     /// Records one event at `now`.
     pub fn record(&mut self, now: Millis, record: Record<'_>) {
         let key = record.key.map_or(NONE, |k| self.intern(k));
+        self.push(now, record, key);
+    }
+
+    /// Records two events at `now` about the same key (a memory miss and what storage said),
+    /// interning the key once.
+    pub fn record_both(&mut self, now: Millis, first: Record<'_>, second: Record<'_>) {
+        let key = first.key.map_or(NONE, |k| self.intern(k));
+        self.push(now, first, key);
+        let second_key = match (first.key, second.key) {
+            // A detail interned by the first push may compact the table: re-intern then.
+            (Some(a), Some(b)) if a == b && key != NONE && first.detail.is_none() => key,
+            (_, k) => k.map_or(NONE, |k| self.intern(k)),
+        };
+        self.push(now, second, second_key);
+    }
+
+    fn push(&mut self, now: Millis, record: Record<'_>, key: u32) {
         let detail = record.detail.map_or(NONE, |d| self.intern(d));
         if self.events.len() >= RING_SIZE {
             self.events.pop_front();

@@ -113,6 +113,28 @@ impl Recorder {
         self.record(Record::new(kind, tier, key));
     }
 
+    /// [`Recorder::event`] at a time the caller already read.
+    pub fn event_at(&self, now: Millis, kind: Kind, tier: Tier, key: &str) {
+        self.record_at(now, Record::new(kind, tier, key));
+    }
+
+    /// A memory miss of `key`, and what storage said after it (`Hit`, `Miss`, or nothing when
+    /// storage was not asked), in one go: the key is interned once.
+    #[inline(never)]
+    pub fn memory_miss_at(&self, now: Millis, key: &str, storage: Option<Kind>) {
+        if !self.enabled.get() || self.paused.get() {
+            return;
+        }
+        if let Ok(mut log) = self.log.try_borrow_mut() {
+            log.fold_memo_hits(now, self.memo_hits.load(Ordering::Relaxed));
+            let miss = Record::new(Kind::Miss, Tier::Memory, key);
+            match storage {
+                Some(kind) => log.record_both(now, miss, Record::new(kind, Tier::Storage, key)),
+                None => log.record(now, miss),
+            }
+        }
+    }
+
     /// [`Recorder::event`] with a cause.
     pub fn caused(&self, kind: Kind, tier: Tier, key: &str, cause: Cause) {
         self.record(Record::new(kind, tier, key).cause(cause));

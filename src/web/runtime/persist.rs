@@ -10,9 +10,10 @@ use js_sys::Reflect;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::Runtime;
-use crate::core::cache::Restored;
+use crate::core::cache::{Cache, Restored};
 use crate::core::metrics::{Cause, Kind, Tier as MetricsTier};
 use crate::core::response::CacheControl;
+use crate::core::Millis;
 use crate::store::codec::{self, Meta};
 use crate::store::tier::{Lookup, NativeBody, StorageTier, TierConfig, Times, ANONYMOUS_SCOPE};
 use crate::web::clock::now;
@@ -26,6 +27,31 @@ extern "C" {
     /// `JSON.parse` of a JS string (no copy through wasm memory).
     #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
     pub(super) fn json_parse(text: &js_sys::JsString) -> Result<JsValue, JsValue>;
+}
+
+/// A persisted entry read and checked, waiting to go into memory.
+struct Persisted {
+    meta: Meta,
+    value: JsValue,
+    body_size: u32,
+}
+
+impl Persisted {
+    /// Puts the entry into memory with its original times (cause `Restored`).
+    fn into_cache(self, c: &mut Cache<JsValue>, key: &str, now: Millis) {
+        let meta = self.meta;
+        let restored = Restored {
+            page_type: c.config().page_types.resolve(&meta.page_type),
+            tags: meta.tags,
+            received_at: meta.received_at,
+            server_time: meta.server_time,
+            stale_at: meta.stale_at,
+            expires_at: meta.expires_at,
+            fingerprint: meta.fingerprint,
+            body_size: self.body_size,
+        };
+        c.restore(key, self.value, restored, now);
+    }
 }
 
 /// The tier as the runtime holds it.
@@ -145,9 +171,56 @@ impl Runtime {
         if !missing {
             return;
         }
+        let now = now();
+        match self.take_persisted(key, now) {
+            Some(restore) => {
+                self.metrics
+                    .event_at(now, Kind::Hit, MetricsTier::Storage, key);
+                let _ = self.with_cache(|c| restore.into_cache(c, key, now));
+            }
+            None => self.record_storage_miss(key),
+        }
+    }
+
+    /// `peek`'s memory miss (`missing`: memory holds no entry of `key` and no request for it is
+    /// in flight): restores the persisted entry, if any, and reads it as `peek` does, in one
+    /// borrow of the cache. Records the memory miss and what storage said together.
+    pub(super) fn peek_storage(&self, key: &str, missing: bool, now: Millis) -> Option<JsValue> {
+        let restore = if missing {
+            self.take_persisted(key, now)
+        } else {
+            None
+        };
+        let Some(restore) = restore else {
+            let storage_miss = missing && self.is_persistent_now();
+            self.metrics
+                .memory_miss_at(now, key, storage_miss.then_some(Kind::Miss));
+            return None;
+        };
+        self.metrics.memory_miss_at(now, key, Some(Kind::Hit));
+        let (value, prefetched) = self
+            .with_cache(|c| {
+                restore.into_cache(c, key, now);
+                let value = super::read_and_record(c, key, now);
+                (value, c.take_prefetch_use())
+            })
+            .ok()?;
+        if prefetched {
+            self.metrics
+                .event_at(now, Kind::PrefetchUsed, MetricsTier::Memory, key);
+        }
+        value
+    }
+
+    /// Whether records reach localStorage (a miss there is then counted).
+    fn is_persistent_now(&self) -> bool {
+        self.store.try_borrow().is_ok_and(|t| t.storage().is_some())
+    }
+
+    /// The persisted entry of `key`, read and checked; `None` when storage has none to serve.
+    fn take_persisted(&self, key: &str, now: Millis) -> Option<Persisted> {
         if !self.with_tier(|t| t.may_hold(key)).unwrap_or(false) {
-            self.record_storage_miss(key);
-            return;
+            return None;
         }
         let max_age = |name: &str| {
             self.cache.try_borrow().map_or(0, |c| {
@@ -155,24 +228,12 @@ impl Runtime {
                 types.lifetimes(types.resolve(name)).max_age
             })
         };
-        let Some((meta, value, body_size)) = self.read_record(key, max_age) else {
-            self.record_storage_miss(key);
-            return;
-        };
-        self.metrics.event(Kind::Hit, MetricsTier::Storage, key);
-        let _ = self.with_cache(|c| {
-            let restored = Restored {
-                page_type: c.config().page_types.resolve(&meta.page_type),
-                tags: meta.tags,
-                received_at: meta.received_at,
-                server_time: meta.server_time,
-                stale_at: meta.stale_at,
-                expires_at: meta.expires_at,
-                fingerprint: meta.fingerprint,
-                body_size,
-            };
-            c.restore(key, value, restored, now())
-        });
+        let (meta, value, body_size) = self.read_record(key, now, max_age)?;
+        Some(Persisted {
+            meta,
+            value,
+            body_size,
+        })
     }
 
     /// Reads and decodes the persisted record of `key`: its meta, value and body size. One
@@ -180,9 +241,9 @@ impl Runtime {
     fn read_record(
         &self,
         key: &str,
+        now: Millis,
         max_age: impl Fn(&str) -> u64,
     ) -> Option<(Meta, JsValue, u32)> {
-        let now = now();
         self.with_tier(|t| {
             let line = match t.lookup(key, now, &max_age) {
                 Lookup::Line(meta) => Some(meta),
