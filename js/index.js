@@ -52,7 +52,12 @@ export class Cache extends FreshetCache {
   _record(url) {
     let record = this._urls.get(url);
     if (record === undefined) {
-      record = { id: this.__internKey(url), v: undefined, u: 0, f: 0, g: -1 };
+      // A negative answer means the key differs from `url`; otherwise `url` itself may name
+      // the key's record (k) when a first read goes to storage.
+      const n = this.__internKey(url);
+      record = n < 0
+        ? { id: -1 - n, k: undefined, v: undefined, u: 0, f: 0, g: -1 }
+        : { id: n, k: url, v: undefined, u: 0, f: 0, g: -1 };
       if (stable(url)) {
         if (this._urls.size >= MAX_RECORDS) {
           this._urls.clear();
@@ -72,7 +77,7 @@ export class Cache extends FreshetCache {
       return r.v;
     }
     const record = this._record(url);
-    const value = this.__peekId(record.id);
+    const value = this.__peekId(record.id, record.k);
     remember(record, value);
     if (this._hits.length === 0) this._countHits();
     return value;

@@ -49,14 +49,20 @@ impl FreshetCache {
     /// The id of `url`'s request key, for the fast paths `__peekId`, `__getId` and `__mutateId` that
     /// `js/index.js` uses (numbers cross the boundary far cheaper than strings).
     #[wasm_bindgen(js_name = __internKey, skip_typescript)]
-    pub fn intern_key(&self, url: &str) -> Result<u32, JsValue> {
-        Ok(self.runtime.intern(url)?)
+    /// The id is returned as is when the key is `url` itself (already normalized), else as
+    /// `-1 - id`: only then may `url` go with the id to `__peekId`.
+    pub fn intern_key(&self, url: &str) -> Result<f64, JsValue> {
+        let (id, same) = self.runtime.intern_url(url)?;
+        let id = f64::from(id);
+        Ok(if same { id } else { -1.0 - id })
     }
 
-    /// `peek` by interned id; `undefined` for an unknown id.
+    /// `peek` by interned id; `undefined` for an unknown id. `url` is the URL string the id was
+    /// interned from when `__internKey` said it is the key itself, else `undefined`.
     #[wasm_bindgen(js_name = __peekId, skip_typescript)]
-    pub fn peek_id(&self, id: u32) -> JsValue {
-        self.runtime.peek_id(id).unwrap_or(JsValue::UNDEFINED)
+    pub fn peek_id(&self, id: u32, url: JsValue) -> JsValue {
+        let url = url.is_string().then_some(&url);
+        self.runtime.peek_id(id, url).unwrap_or(JsValue::UNDEFINED)
     }
 
     /// `get` by interned id.

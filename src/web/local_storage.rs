@@ -1,6 +1,8 @@
 //! `window.localStorage` behind the [`Storage`] trait. A missing or `null` localStorage, or
 //! one whose getter throws `SecurityError`, is an error here; the tier then runs memory-only.
 
+use std::cell::RefCell;
+
 use js_sys::{JsString, Reflect};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
@@ -11,6 +13,9 @@ use crate::store::{Storage, StoreError};
 #[derive(Debug, Clone)]
 pub struct WebStorage {
     storage: web_sys::Storage,
+    /// The last record key prefix read with, and the same as a JS string: the prefix changes
+    /// only with the scope, so first reads pass it to JS without decoding it each time.
+    prefix: RefCell<(String, JsValue)>,
 }
 
 impl WebStorage {
@@ -23,7 +28,10 @@ impl WebStorage {
         let storage = value
             .dyn_into::<web_sys::Storage>()
             .map_err(|_| StoreError::Unavailable)?;
-        Ok(WebStorage { storage })
+        Ok(WebStorage {
+            storage,
+            prefix: RefCell::new((String::new(), JsValue::from_str(""))),
+        })
     }
 }
 
@@ -39,8 +47,8 @@ extern "C" {
 
 #[wasm_bindgen(inline_js = r#"
 let head = null;
-export function freshetReadRecord(storage, key) {
-  const text = storage.getItem(key);
+export function freshetReadRecord(storage, prefix, key) {
+  const text = storage.getItem(prefix + key);
   if (text === null) { head = null; return undefined; }
   const a = text.indexOf('\n');
   const b = a < 0 ? -1 : text.indexOf('\n', a + 1);
@@ -64,12 +72,16 @@ export function freshetSetRecord(storage, key, head, body) {
 }
 "#)]
 extern "C" {
-    /// `getItem`, the split after the head and the body decoded as the head's kind says
-    /// (`JSON.parse`, or the text) in one JS call: the body never crosses into wasm. Returns
-    /// the value (`undefined` when there is none, or the JSON does not parse); the head is
-    /// kept for [`take_head_js`].
+    /// `getItem(prefix + key)`, the split after the head and the body decoded as the head's
+    /// kind says (`JSON.parse`, or the text) in one JS call: the body never crosses into wasm.
+    /// Returns the value (`undefined` when there is none, or the JSON does not parse); the head
+    /// is kept for [`take_head_js`].
     #[wasm_bindgen(catch, js_name = freshetReadRecord)]
-    fn read_record_js(storage: &web_sys::Storage, key: &str) -> Result<JsValue, JsValue>;
+    fn read_record_js(
+        storage: &web_sys::Storage,
+        prefix: &JsValue,
+        key: &JsValue,
+    ) -> Result<JsValue, JsValue>;
     /// The head of the record last read: `None` when there was no record, empty when it had
     /// no head, else the head's lines, a newline and the body's UTF-16 length.
     #[wasm_bindgen(js_name = freshetTakeHead)]
@@ -128,10 +140,47 @@ thread_local! {
 }
 
 impl WebStorage {
-    /// Reads the record under `key` and decodes its body as its head says without copying
-    /// the body through wasm memory. `None` when there is no record.
-    pub fn read_record(&self, key: &str) -> Result<Option<ReadRecord>, StoreError> {
-        let value = read_record_js(&self.storage, key).map_err(|e| classify(&e))?;
+    /// Reads the record under the store key `prefix` (both parts) + `key` and decodes its body
+    /// as its head says without copying the body through wasm memory. `js_key`, when the caller
+    /// has it, is `key` as a JS string already (no copy out of wasm memory then). `None` when
+    /// there is no record.
+    pub fn read_record(
+        &self,
+        prefix: (&str, &str),
+        key: &str,
+        js_key: Option<&JsValue>,
+    ) -> Result<Option<ReadRecord>, StoreError> {
+        let fresh;
+        let key = match js_key {
+            Some(key) => key,
+            None => {
+                fresh = JsValue::from_str(key);
+                &fresh
+            }
+        };
+        let (scope, kind) = prefix;
+        let value = match self.prefix.try_borrow_mut() {
+            Ok(mut cached) => {
+                let (text, js) = &mut *cached;
+                let same = text.len() == scope.len() + kind.len()
+                    && text.starts_with(scope)
+                    && text.ends_with(kind);
+                if !same {
+                    text.clear();
+                    text.push_str(scope);
+                    text.push_str(kind);
+                    *js = JsValue::from_str(text);
+                }
+                read_record_js(&self.storage, js, key)
+            }
+            // Not reached (nothing here re-enters), but never a panic.
+            Err(_) => read_record_js(
+                &self.storage,
+                &JsValue::from_str(&format!("{scope}{kind}")),
+                key,
+            ),
+        }
+        .map_err(|e| classify(&e))?;
         let Some(mut head) = take_head_js() else {
             return Ok(None);
         };

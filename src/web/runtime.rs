@@ -244,9 +244,15 @@ impl Runtime {
 
     /// The id of `url`'s request key, for [`Runtime::peek_id`] and [`Runtime::get_id`].
     pub fn intern(&self, url: &str) -> Result<u32> {
+        self.intern_url(url).map(|(id, _)| id)
+    }
+
+    /// [`Runtime::intern`], and whether the key is `url` itself (already normalized).
+    pub fn intern_url(&self, url: &str) -> Result<(u32, bool)> {
         let key = self.key_of(url)?;
         let mut interned = self.interned.try_borrow_mut().map_err(|_| Error::Busy)?;
-        interned.intern(&key).ok_or(Error::Busy)
+        let id = interned.intern(&key).ok_or(Error::Busy)?;
+        Ok((id, *key == *url))
     }
 
     /// Forgets every interned id (the JS side forgets its copies at the same time).
@@ -271,15 +277,17 @@ impl Runtime {
     /// The value a synchronous read may show now, or `undefined`.
     pub fn peek(&self, url: &str) -> Result<JsValue> {
         let key = self.key_of(url)?;
-        self.peek_key(&key)
+        self.peek_key(&key, None)
     }
 
-    /// [`Runtime::peek`] by interned id.
-    pub fn peek_id(&self, id: u32) -> Result<JsValue> {
-        self.with_interned(id, |key| self.peek_key(key))
+    /// [`Runtime::peek`] by interned id. `url`, when given, is the URL the id was interned from
+    /// and equal to its key (see [`Runtime::intern_url`]): a first read then names its record
+    /// with that JS string instead of copying the key out of wasm.
+    pub fn peek_id(&self, id: u32, url: Option<&JsValue>) -> Result<JsValue> {
+        self.with_interned(id, |key| self.peek_key(key, url))
     }
 
-    fn peek_key(&self, key: &str) -> Result<JsValue> {
+    fn peek_key(&self, key: &str, js_key: Option<&JsValue>) -> Result<JsValue> {
         let now = now();
         if let Some(visible) = self.visible_value(key) {
             memo::record(now + memo::MEMO_SPAN, 0);
@@ -302,7 +310,7 @@ impl Runtime {
         };
         // Only a miss looks in the storage tier, so hits pay nothing for it.
         Ok(self
-            .peek_storage(key, missing, now)
+            .peek_storage(key, missing, now, js_key)
             .unwrap_or(JsValue::UNDEFINED))
     }
 

@@ -113,6 +113,11 @@ impl<S: Storage> StorageTier<S> {
         self.prefix.len() + 2 + key.len()
     }
 
+    /// What the store key of every record starts with: [`Self::record_key`] is this and the key.
+    pub fn record_prefix(&self) -> (&str, &str) {
+        (&self.prefix, "e:")
+    }
+
     /// The store key of the record of `key`.
     pub fn record_key(&self, key: &str) -> String {
         format!("{}e:{}", self.prefix, key)

@@ -116,7 +116,7 @@ impl Runtime {
     /// counted, to memoize it.
     pub fn peek_id_quietly(&self, id: u32) -> crate::Result<JsValue> {
         self.metrics.paused.set(true);
-        let value = self.peek_id(id);
+        let value = self.peek_id(id, None);
         self.metrics.paused.set(false);
         value
     }

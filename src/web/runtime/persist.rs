@@ -172,7 +172,7 @@ impl Runtime {
             return;
         }
         let now = now();
-        match self.take_persisted(key, now) {
+        match self.take_persisted(key, now, None) {
             Some(restore) => {
                 self.metrics
                     .event_at(now, Kind::Hit, MetricsTier::Storage, key);
@@ -184,10 +184,17 @@ impl Runtime {
 
     /// `peek`'s memory miss (`missing`: memory holds no entry of `key` and no request for it is
     /// in flight): restores the persisted entry, if any, and reads it as `peek` does, in one
-    /// borrow of the cache. Records the memory miss and what storage said together.
-    pub(super) fn peek_storage(&self, key: &str, missing: bool, now: Millis) -> Option<JsValue> {
+    /// borrow of the cache. Records the memory miss and what storage said together. `js_key`:
+    /// `key` as a JS string, if the caller has it.
+    pub(super) fn peek_storage(
+        &self,
+        key: &str,
+        missing: bool,
+        now: Millis,
+        js_key: Option<&JsValue>,
+    ) -> Option<JsValue> {
         let restore = if missing {
-            self.take_persisted(key, now)
+            self.take_persisted(key, now, js_key)
         } else {
             None
         };
@@ -218,7 +225,13 @@ impl Runtime {
     }
 
     /// The persisted entry of `key`, read and checked; `None` when storage has none to serve.
-    fn take_persisted(&self, key: &str, now: Millis) -> Option<Persisted> {
+    /// `js_key`: `key` as a JS string, if the caller has it.
+    fn take_persisted(
+        &self,
+        key: &str,
+        now: Millis,
+        js_key: Option<&JsValue>,
+    ) -> Option<Persisted> {
         if !self.with_tier(|t| t.may_hold(key)).unwrap_or(false) {
             return None;
         }
@@ -228,7 +241,7 @@ impl Runtime {
                 types.lifetimes(types.resolve(name)).max_age
             })
         };
-        let (meta, value, body_size) = self.read_record(key, now, max_age)?;
+        let (meta, value, body_size) = self.read_record(key, now, max_age, js_key)?;
         Some(Persisted {
             meta,
             value,
@@ -243,6 +256,7 @@ impl Runtime {
         key: &str,
         now: Millis,
         max_age: impl Fn(&str) -> u64,
+        js_key: Option<&JsValue>,
     ) -> Option<(Meta, JsValue, u32)> {
         self.with_tier(|t| {
             let line = match t.lookup(key, now, &max_age) {
@@ -253,7 +267,7 @@ impl Runtime {
             let read = match t.pending_record(key) {
                 // Not flushed yet (rare: memory dropped it within the same task).
                 Some(text) => Ok(Some(split_pending(text))),
-                None => t.storage()?.read_record(&t.record_key(key)),
+                None => t.storage()?.read_record(t.record_prefix(), key, js_key),
             };
             let read = match read {
                 Ok(read) => read,
