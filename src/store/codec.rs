@@ -258,25 +258,33 @@ pub fn decode_index_line(line: &str) -> Option<(String, IndexEntry)> {
 
 /// Encodes a whole index.
 pub fn encode_index<'a>(entries: impl Iterator<Item = (&'a str, &'a IndexEntry)>) -> String {
-    let mut out = String::from(INDEX_MAGIC);
-    out.push('\n');
-    for (key, entry) in entries {
-        encode_index_line(key, entry, &mut out);
-    }
-    out
+    encode_lines(INDEX_MAGIC, entries)
 }
 
 /// Decodes an index; `None` when its header is wrong. Bad lines are skipped (their records are
 /// then unindexed and get swept).
 pub fn decode_index(text: &str) -> Option<Vec<(String, IndexEntry)>> {
-    let body = text.strip_prefix(INDEX_MAGIC)?.strip_prefix('\n')?;
-    Some(body.lines().filter_map(decode_index_line).collect())
+    decode_lines(INDEX_MAGIC, text)
 }
 
 /// Encodes the overrides list: index lines that are newer than their record's head (a 304 or
 /// another change of times that did not rewrite the record).
 pub fn encode_overrides<'a>(entries: impl Iterator<Item = (&'a str, &'a IndexEntry)>) -> String {
-    let mut out = String::from(OVERRIDES_MAGIC);
+    encode_lines(OVERRIDES_MAGIC, entries)
+}
+
+/// Decodes the overrides list; `None` when its header is wrong. Bad lines are skipped (their
+/// records' own heads are then served, which at worst holds older times).
+pub fn decode_overrides(text: &str) -> Option<Vec<(String, IndexEntry)>> {
+    decode_lines(OVERRIDES_MAGIC, text)
+}
+
+/// `magic`, then one index line per entry: the shape of the index and of the overrides.
+fn encode_lines<'a>(
+    magic: &str,
+    entries: impl Iterator<Item = (&'a str, &'a IndexEntry)>,
+) -> String {
+    let mut out = String::from(magic);
     out.push('\n');
     for (key, entry) in entries {
         encode_index_line(key, entry, &mut out);
@@ -284,10 +292,9 @@ pub fn encode_overrides<'a>(entries: impl Iterator<Item = (&'a str, &'a IndexEnt
     out
 }
 
-/// Decodes the overrides list; `None` when its header is wrong. Bad lines are skipped (their
-/// records' own heads are then served, which at worst holds older times).
-pub fn decode_overrides(text: &str) -> Option<Vec<(String, IndexEntry)>> {
-    let body = text.strip_prefix(OVERRIDES_MAGIC)?.strip_prefix('\n')?;
+/// The entries of a text written by [`encode_lines`] with `magic`; bad lines are skipped.
+fn decode_lines(magic: &str, text: &str) -> Option<Vec<(String, IndexEntry)>> {
+    let body = text.strip_prefix(magic)?.strip_prefix('\n')?;
     Some(body.lines().filter_map(decode_index_line).collect())
 }
 
