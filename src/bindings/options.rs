@@ -5,7 +5,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::invalidation::Target;
-use crate::core::page_type::{Lifetimes, PageTypes, CUSTOM_DEFAULT};
+use crate::core::page_type::{PageTypes, CUSTOM_DEFAULT};
 use crate::core::protocol::key_target;
 use crate::core::routes::RouteRule;
 use crate::core::Millis;
@@ -47,8 +47,63 @@ fn property(name: &str) -> JsValue {
     })
 }
 
+/// `name must be expected` (built without `core::fmt`).
 pub(super) fn bad(name: &str, expected: &str) -> Error {
-    Error::InvalidOptions(format!("{name} must be {expected}"))
+    let mut message = String::with_capacity(name.len() + expected.len() + 9);
+    message.push_str(name);
+    message.push_str(" must be ");
+    message.push_str(expected);
+    Error::InvalidOptions(message)
+}
+
+/// Where [`read_fields`] puts a field's value. A field that is absent (`undefined`, and
+/// `null` for all but flags) leaves its slot, which holds the default, as it is.
+pub(super) enum Slot<'a> {
+    /// A non-negative number of milliseconds (see [`millis`]).
+    Millis(&'a mut Millis),
+    /// A non-negative count (see [`count`]).
+    Count(&'a mut usize),
+    /// A boolean (see [`flag`]).
+    Flag(&'a mut bool),
+    /// A string.
+    Text(&'a mut String),
+    /// A non-empty string without control characters.
+    Name(&'a mut String),
+}
+
+/// Reads `fields` of `object` in order into their slots; the first wrong one is the error.
+/// One loop for all the fields of an options object, rather than a call and an error path
+/// for each.
+pub(super) fn read_fields(object: &JsValue, fields: &mut [(&str, Slot<'_>)]) -> Result<()> {
+    for (name, slot) in fields {
+        match slot {
+            Slot::Millis(out) => {
+                if let Some(n) = millis(object, name)? {
+                    **out = n;
+                }
+            }
+            Slot::Count(out) => {
+                if let Some(n) = count(object, name)? {
+                    **out = n;
+                }
+            }
+            Slot::Flag(out) => **out = flag(object, name, **out)?,
+            Slot::Text(out) => {
+                if let Some(value) = text(object, name)? {
+                    **out = value;
+                }
+            }
+            Slot::Name(out) => {
+                if let Some(value) = text(object, name)? {
+                    if value.is_empty() || value.chars().any(char::is_control) {
+                        return Err(bad(name, "a non-empty string without control characters"));
+                    }
+                    **out = value;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 pub(super) fn millis(object: &JsValue, name: &str) -> Result<Option<Millis>> {
@@ -112,12 +167,72 @@ pub fn runtime_config(options: &JsValue) -> Result<RuntimeConfig> {
         cache: Default::default(),
         fetch: None,
         origin: String::new(),
-        revalidate_on_focus: flag(options, "revalidateOnFocus", true)?,
-        revalidate_on_reconnect: flag(options, "revalidateOnReconnect", true)?,
-        invalidation: invalidation_config(options)?,
-        storage: storage_config(options)?,
+        revalidate_on_focus: true,
+        revalidate_on_reconnect: true,
+        invalidation: InvalidationConfig {
+            origins: Vec::new(),
+            allow_star: false,
+            namespace: "freshet".to_owned(),
+            cross_tab: true,
+            clear_on_unauthorized: false,
+        },
+        storage: None,
     };
+    let mut storage = true;
     let cache = &mut config.cache;
+    let invalidation = &mut config.invalidation;
+    read_fields(
+        options,
+        &mut [
+            (
+                "revalidateOnFocus",
+                Slot::Flag(&mut config.revalidate_on_focus),
+            ),
+            (
+                "revalidateOnReconnect",
+                Slot::Flag(&mut config.revalidate_on_reconnect),
+            ),
+            (
+                "allowInvalidateAll",
+                Slot::Flag(&mut invalidation.allow_star),
+            ),
+            ("namespace", Slot::Text(&mut invalidation.namespace)),
+            ("crossTab", Slot::Flag(&mut invalidation.cross_tab)),
+            (
+                "clearOnUnauthorized",
+                Slot::Flag(&mut invalidation.clear_on_unauthorized),
+            ),
+            ("storage", Slot::Flag(&mut storage)),
+            (
+                "dedupingInterval",
+                Slot::Millis(&mut cache.deduping_interval),
+            ),
+            ("gcTime", Slot::Millis(&mut cache.gc_time)),
+            (
+                "focusThrottleInterval",
+                Slot::Millis(&mut cache.focus_throttle),
+            ),
+            ("maxEntries", Slot::Count(&mut cache.limits.max_entries)),
+            ("maxBytes", Slot::Count(&mut cache.limits.max_bytes)),
+        ],
+    )?;
+    cache.limits.max_entries = cache.limits.max_entries.max(1);
+    invalidation.origins = invalidation_origins(options)?;
+    if storage {
+        // Checked only when the tier is on: `storage: false` ignores its settings.
+        let mut tier = TierConfig::default();
+        read_fields(
+            options,
+            &mut [
+                ("namespace", Slot::Name(&mut tier.namespace)),
+                ("version", Slot::Name(&mut tier.version)),
+                ("scope", Slot::Name(&mut tier.scope)),
+                ("storageBudget", Slot::Count(&mut tier.budget)),
+                ("entryBudget", Slot::Count(&mut tier.entry_budget)),
+            ],
+        )?;
+        config.storage = Some(tier);
+    }
     configure_page_types(&mut cache.page_types, &field(options, "pageTypes"))?;
     let routes = field(options, "routes");
     if !routes.is_undefined() {
@@ -134,21 +249,6 @@ pub fn runtime_config(options: &JsValue) -> Result<RuntimeConfig> {
                 .map_err(|e| Error::InvalidOptions(e.to_string()))?;
             cache.routes.push(rule);
         }
-    }
-    if let Some(n) = millis(options, "dedupingInterval")? {
-        cache.deduping_interval = n;
-    }
-    if let Some(n) = millis(options, "gcTime")? {
-        cache.gc_time = n;
-    }
-    if let Some(n) = millis(options, "focusThrottleInterval")? {
-        cache.focus_throttle = n;
-    }
-    if let Some(n) = count(options, "maxEntries")? {
-        cache.limits.max_entries = n.max(1);
-    }
-    if let Some(n) = count(options, "maxBytes")? {
-        cache.limits.max_bytes = n;
     }
     let fetch = field(options, "fetch");
     if !fetch.is_undefined() {
@@ -168,13 +268,13 @@ pub fn runtime_config(options: &JsValue) -> Result<RuntimeConfig> {
     Ok(config)
 }
 
-/// Reads `invalidationOrigins`, `allowInvalidateAll`, `namespace`, `crossTab` and
-/// `clearOnUnauthorized`.
-fn invalidation_config(options: &JsValue) -> Result<InvalidationConfig> {
+/// Reads `invalidationOrigins`, keyed like request keys (lower case, default port dropped) so
+/// that the two compare.
+fn invalidation_origins(options: &JsValue) -> Result<Vec<String>> {
     let mut origins = Vec::new();
     for origin in strings(options, "invalidationOrigins")? {
-        // Keyed like request keys (lower case, default port dropped) so the two compare.
-        let with_path = format!("{}/", origin.trim_end_matches('/'));
+        let mut with_path = origin.trim_end_matches('/').to_owned();
+        with_path.push('/');
         let key = crate::core::key::normalize_key(&with_path, "").map_err(|_| {
             bad(
                 "invalidationOrigins",
@@ -183,40 +283,7 @@ fn invalidation_config(options: &JsValue) -> Result<InvalidationConfig> {
         })?;
         origins.push(key.trim_end_matches('/').to_owned());
     }
-    Ok(InvalidationConfig {
-        origins,
-        allow_star: flag(options, "allowInvalidateAll", false)?,
-        namespace: text(options, "namespace")?.unwrap_or_else(|| "freshet".to_owned()),
-        cross_tab: flag(options, "crossTab", true)?,
-        clear_on_unauthorized: flag(options, "clearOnUnauthorized", false)?,
-    })
-}
-
-/// The localStorage tier's options; `storage: false` turns persistence off.
-fn storage_config(options: &JsValue) -> Result<Option<TierConfig>> {
-    if !flag(options, "storage", true)? {
-        return Ok(None);
-    }
-    let mut config = TierConfig::default();
-    for (name, slot) in [
-        ("namespace", &mut config.namespace),
-        ("version", &mut config.version),
-        ("scope", &mut config.scope),
-    ] {
-        if let Some(value) = text(options, name)? {
-            if value.is_empty() || value.chars().any(char::is_control) {
-                return Err(bad(name, "a non-empty string without control characters"));
-            }
-            *slot = value;
-        }
-    }
-    if let Some(n) = count(options, "storageBudget")? {
-        config.budget = n;
-    }
-    if let Some(n) = count(options, "entryBudget")? {
-        config.entry_budget = n;
-    }
-    Ok(Some(config))
+    Ok(origins)
 }
 
 fn configure_page_types(types: &mut PageTypes, table: &JsValue) -> Result<()> {
@@ -234,18 +301,20 @@ fn configure_page_types(types: &mut PageTypes, table: &JsValue) -> Result<()> {
             continue;
         };
         let spec = field(table, &name);
-        let base = types
+        let mut lifetimes = types
             .lookup(&name)
             .map_or(CUSTOM_DEFAULT, |id| types.lifetimes(id).clone());
-        let lifetimes = Lifetimes {
-            stale_time: millis(&spec, "staleTime")?.unwrap_or(base.stale_time),
-            max_age: millis(&spec, "maxAge")?.unwrap_or(base.max_age),
-            serve_stale_when_invalidated: flag(
-                &spec,
-                "serveStaleWhenInvalidated",
-                base.serve_stale_when_invalidated,
-            )?,
-        };
+        read_fields(
+            &spec,
+            &mut [
+                ("staleTime", Slot::Millis(&mut lifetimes.stale_time)),
+                ("maxAge", Slot::Millis(&mut lifetimes.max_age)),
+                (
+                    "serveStaleWhenInvalidated",
+                    Slot::Flag(&mut lifetimes.serve_stale_when_invalidated),
+                ),
+            ],
+        )?;
         types
             .configure(&name, lifetimes)
             .map_err(|e| Error::InvalidOptions(e.to_string()))?;
