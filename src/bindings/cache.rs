@@ -12,7 +12,7 @@ use crate::web::clock::now;
 use crate::web::runtime::Runtime;
 
 use super::options::{
-    invalidate_spec, page_type_targets, read_options, runtime_config, tag_targets, write_options,
+    invalidate_spec, push_targets, read_options, runtime_config, write_options, Named,
 };
 
 /// A cache: memory tier, read-through `fetch`, subscriptions.
@@ -87,33 +87,28 @@ impl FreshetCache {
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] urls: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "MutateOptions")] options: JsValue,
     ) -> Result<Promise, JsValue> {
-        let urls: Vec<String> = if let Some(url) = urls.as_string() {
-            vec![url]
+        let keys = if let Some(url) = urls.as_string() {
+            vec![self.runtime.key_of(&url)?.into_owned()]
         } else if js_sys::Array::is_array(&urls) {
             js_sys::Array::from(&urls)
                 .iter()
                 .filter_map(|u| u.as_string())
-                .collect()
+                .map(|u| self.runtime.key_of(&u).map(|k| k.into_owned()))
+                .collect::<crate::Result<Vec<_>>>()?
         } else {
             return Err(crate::Error::InvalidOptions(
                 "mutate takes a URL or an array of URLs".into(),
             )
             .into());
         };
-        let keys = urls
-            .iter()
-            .map(|u| self.runtime.key_of(u).map(|k| k.into_owned()))
-            .collect::<crate::Result<Vec<_>>>()?;
-        let mutation = super::options::mutation(keys, &options)?;
-        Ok(self.runtime.mutate(mutation)?)
+        self.start_mutation(keys, &options)
     }
 
     /// `mutate` of one URL by interned id (see `__internKey`).
     #[wasm_bindgen(js_name = __mutateId, skip_typescript)]
     pub fn mutate_id(&self, id: u32, options: JsValue) -> Result<Promise, JsValue> {
         let keys = vec![self.runtime.key_of_id(id)?];
-        let mutation = super::options::mutation(keys, &options)?;
-        Ok(self.runtime.mutate(mutation)?)
+        self.start_mutation(keys, &options)
     }
 
     /// How many mutations of `url` are pending.
@@ -173,14 +168,13 @@ impl FreshetCache {
     /// Invalidates the entries carrying any of `tags` (`story:42:*` is a prefix pattern).
     #[wasm_bindgen(js_name = invalidateTags)]
     pub fn invalidate_tags(&self, tags: Vec<String>) -> Result<(), JsValue> {
-        Ok(self.runtime.invalidate_targets(tag_targets(tags))?)
+        Ok(self.invalidate_named(Named::Tag, tags)?)
     }
 
     /// Invalidates every entry of the named page types (unknown names are ignored).
     #[wasm_bindgen(js_name = invalidatePageTypes)]
     pub fn invalidate_page_types(&self, page_types: Vec<String>) -> Result<(), JsValue> {
-        let targets = page_type_targets(&self.runtime, page_types)?;
-        Ok(self.runtime.invalidate_targets(targets)?)
+        Ok(self.invalidate_named(Named::PageType, page_types)?)
     }
 
     /// `fetch` through the cache: the response's invalidation headers are applied (and a
@@ -278,6 +272,20 @@ impl FreshetCache {
     /// Stops the cache's listeners and timers; later reads reject.
     pub fn destroy(&self) -> Result<(), JsValue> {
         Ok(self.runtime.destroy()?)
+    }
+}
+
+impl FreshetCache {
+    /// What `mutate` and `__mutateId` share: reading the options and starting the mutation.
+    fn start_mutation(&self, keys: Vec<String>, options: &JsValue) -> Result<Promise, JsValue> {
+        let mutation = super::options::mutation(keys, options)?;
+        Ok(self.runtime.mutate(mutation)?)
+    }
+
+    fn invalidate_named(&self, named: Named, values: Vec<String>) -> crate::Result<()> {
+        let mut targets = Vec::new();
+        push_targets(&self.runtime, named, values, &mut targets)?;
+        self.runtime.invalidate_targets(targets)
     }
 }
 

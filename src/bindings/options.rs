@@ -328,11 +328,10 @@ pub fn read_options(runtime: &Runtime, options: &JsValue) -> Result<ReadOptions>
     if options.is_undefined() {
         return Ok(ReadOptions::default());
     }
+    let (page_type, tags) = write_options(runtime, options)?;
     Ok(ReadOptions {
-        page_type: text(options, "pageType")?
-            .map(|n| runtime.page_type(&n))
-            .transpose()?,
-        tags: strings(options, "tags")?,
+        page_type,
+        tags,
         init: field(options, "init"),
         force: flag(options, "force", false)?,
         prefetch: false,
@@ -507,24 +506,48 @@ pub fn write_options(
     ))
 }
 
-/// Targets of tags as the app names them (`story:42:*` is a prefix; empty and `*` are skipped).
-pub fn tag_targets(tags: Vec<String>) -> Vec<Target> {
-    tags.iter()
-        .map(|t| t.trim())
-        .filter(|t| !t.is_empty() && !t.chars().any(char::is_control))
-        .filter_map(|t| key_target(t, false))
-        .collect()
+/// What a string of `invalidate`'s lists names.
+#[derive(Clone, Copy)]
+pub enum Named {
+    /// A request URL.
+    Key,
+    /// An entity tag as the app names it (`story:42:*` is a prefix; empty and `*` are skipped).
+    Tag,
+    /// A page type; unknown names are skipped.
+    PageType,
+    /// A request-key path prefix, starting with `/`.
+    Path,
 }
 
-/// Targets of page types by name; unknown names are ignored.
-pub fn page_type_targets(runtime: &Runtime, names: Vec<String>) -> Result<Vec<Target>> {
-    let mut targets = Vec::new();
-    for name in names {
-        if let Some(id) = runtime.page_type_named(&name)? {
-            targets.push(Target::PageType(id));
-        }
+/// Appends the targets that `values` name as `named` to `targets`.
+pub fn push_targets(
+    runtime: &Runtime,
+    named: Named,
+    values: Vec<String>,
+    targets: &mut Vec<Target>,
+) -> Result<()> {
+    for value in values {
+        let target = match named {
+            Named::Key => Some(Target::Key(runtime.key_of(&value)?.into())),
+            Named::Tag => {
+                let tag = value.trim();
+                if tag.is_empty() || tag.chars().any(char::is_control) {
+                    None
+                } else {
+                    key_target(tag, false)
+                }
+            }
+            Named::PageType => runtime.page_type_named(&value)?.map(Target::PageType),
+            Named::Path => {
+                if !value.starts_with('/') {
+                    return Err(bad("paths", "an array of paths starting with '/'"));
+                }
+                Some(Target::PathPrefix(value.into()))
+            }
+        };
+        targets.extend(target);
     }
-    Ok(targets)
+    Ok(())
 }
 
 /// Reads `{ keys?, tags?, pageTypes?, paths? }` of `invalidate`.
@@ -536,16 +559,13 @@ pub fn invalidate_spec(runtime: &Runtime, spec: &JsValue) -> Result<Vec<Target>>
         ));
     }
     let mut targets = Vec::new();
-    for url in strings(spec, "keys")? {
-        targets.push(Target::Key(runtime.key_of(&url)?.into()));
-    }
-    targets.extend(tag_targets(strings(spec, "tags")?));
-    targets.extend(page_type_targets(runtime, strings(spec, "pageTypes")?)?);
-    for path in strings(spec, "paths")? {
-        if !path.starts_with('/') {
-            return Err(bad("paths", "an array of paths starting with '/'"));
-        }
-        targets.push(Target::PathPrefix(path.into()));
+    for (name, named) in [
+        ("keys", Named::Key),
+        ("tags", Named::Tag),
+        ("pageTypes", Named::PageType),
+        ("paths", Named::Path),
+    ] {
+        push_targets(runtime, named, strings(spec, name)?, &mut targets)?;
     }
     Ok(targets)
 }
