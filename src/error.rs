@@ -100,6 +100,18 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+impl From<Box<Error>> for Error {
+    fn from(error: Box<Error>) -> Self {
+        *error
+    }
+}
+
+impl From<Box<Error>> for wasm_bindgen::JsValue {
+    fn from(error: Box<Error>) -> Self {
+        (*error).into()
+    }
+}
+
 impl From<Error> for wasm_bindgen::JsValue {
     fn from(error: Error) -> Self {
         let js = js_sys::Error::new(&error.to_string());
