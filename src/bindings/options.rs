@@ -9,7 +9,7 @@ use crate::core::page_type::{PageTypes, CUSTOM_DEFAULT};
 use crate::core::protocol::key_target;
 use crate::core::routes::RouteRule;
 use crate::core::Millis;
-use crate::error::Error;
+use crate::error::{Error, Result};
 use crate::store::tier::TierConfig;
 use crate::web::runtime::{
     InvalidationConfig, Mutation, Populate, ReadOptions, Rollback, Runtime, RuntimeConfig,
@@ -47,23 +47,13 @@ fn property(name: &str) -> JsValue {
     })
 }
 
-/// What the readers here return: the error boxed, since every `?` that passes an error up
-/// copies it, and a pointer is a fraction of the error's size (the boundary unboxes it).
-pub type Result<T> = std::result::Result<T, Box<Error>>;
-
 /// `name must be expected` (built without `core::fmt`).
-pub(super) fn bad(name: &str, expected: &str) -> Error {
+pub(super) fn bad(name: &str, expected: &str) -> Box<Error> {
     let mut message = String::with_capacity(name.len() + expected.len() + 9);
     message.push_str(name);
     message.push_str(" must be ");
     message.push_str(expected);
-    Error::InvalidOptions(message)
-}
-
-/// [`bad`], boxed for [`Result`].
-#[inline(never)]
-fn wrong(name: &str, expected: &str) -> Box<Error> {
-    Box::new(bad(name, expected))
+    Box::new(Error::InvalidOptions(message))
 }
 
 /// Where [`read_fields`] puts a field's value. A field that is absent (`undefined`, and
@@ -106,7 +96,7 @@ pub(super) fn read_fields(object: &JsValue, fields: &mut [(&str, Slot<'_>)]) -> 
             Slot::Name(out) => {
                 if let Some(value) = text(object, name)? {
                     if value.is_empty() || value.chars().any(char::is_control) {
-                        return Err(wrong(name, "a non-empty string without control characters"));
+                        return Err(bad(name, "a non-empty string without control characters"));
                     }
                     **out = value;
                 }
@@ -124,7 +114,7 @@ pub(super) fn millis(object: &JsValue, name: &str) -> Result<Option<Millis>> {
     match value.as_f64() {
         // `as` saturates; Infinity (never stale) becomes u64::MAX.
         Some(n) if n >= 0.0 && !n.is_nan() => Ok(Some(n as Millis)),
-        _ => Err(wrong(name, "a non-negative number of milliseconds")),
+        _ => Err(bad(name, "a non-negative number of milliseconds")),
     }
 }
 
@@ -137,7 +127,7 @@ pub(super) fn flag(object: &JsValue, name: &str, default: bool) -> Result<bool> 
     if value.is_undefined() {
         return Ok(default);
     }
-    value.as_bool().ok_or_else(|| wrong(name, "a boolean"))
+    value.as_bool().ok_or_else(|| bad(name, "a boolean"))
 }
 
 pub(super) fn text(object: &JsValue, name: &str) -> Result<Option<String>> {
@@ -148,7 +138,7 @@ pub(super) fn text(object: &JsValue, name: &str) -> Result<Option<String>> {
     value
         .as_string()
         .map(Some)
-        .ok_or_else(|| wrong(name, "a string"))
+        .ok_or_else(|| bad(name, "a string"))
 }
 
 pub(super) fn strings(object: &JsValue, name: &str) -> Result<Vec<String>> {
@@ -157,13 +147,13 @@ pub(super) fn strings(object: &JsValue, name: &str) -> Result<Vec<String>> {
         return Ok(Vec::new());
     }
     if !Array::is_array(&value) {
-        return Err(wrong(name, "an array of strings"));
+        return Err(bad(name, "an array of strings"));
     }
     Array::from(&value)
         .iter()
         .map(|v| {
             v.as_string()
-                .ok_or_else(|| wrong(name, "an array of strings"))
+                .ok_or_else(|| bad(name, "an array of strings"))
         })
         .collect()
 }
@@ -171,7 +161,7 @@ pub(super) fn strings(object: &JsValue, name: &str) -> Result<Vec<String>> {
 /// Reads the options of `new FreshetCache(options)`.
 pub fn runtime_config(options: &JsValue) -> Result<RuntimeConfig> {
     if !(options.is_undefined() || options.is_null() || options.is_object()) {
-        return Err(wrong("options", "an object"));
+        return Err(bad("options", "an object"));
     }
     let mut config = RuntimeConfig {
         cache: Default::default(),
@@ -247,11 +237,11 @@ pub fn runtime_config(options: &JsValue) -> Result<RuntimeConfig> {
     let routes = field(options, "routes");
     if !routes.is_undefined() {
         if !Array::is_array(&routes) {
-            return Err(wrong("routes", "an array of { pattern, pageType?, tags? }"));
+            return Err(bad("routes", "an array of { pattern, pageType?, tags? }"));
         }
         for rule in Array::from(&routes).iter() {
             let pattern =
-                text(&rule, "pattern")?.ok_or_else(|| wrong("routes[].pattern", "a string"))?;
+                text(&rule, "pattern")?.ok_or_else(|| bad("routes[].pattern", "a string"))?;
             let page_type = text(&rule, "pageType")?.map(|name| cache.page_types.resolve(&name));
             let tags = strings(&rule, "tags")?;
             let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
@@ -265,7 +255,7 @@ pub fn runtime_config(options: &JsValue) -> Result<RuntimeConfig> {
         config.fetch = Some(
             fetch
                 .dyn_into::<Function>()
-                .map_err(|_| wrong("fetch", "a function"))?,
+                .map_err(|_| bad("fetch", "a function"))?,
         );
     }
     super::prefetch::configure(&field(options, "prefetch"), &mut config)?;
@@ -286,7 +276,7 @@ fn invalidation_origins(options: &JsValue) -> Result<Vec<String>> {
         let mut with_path = origin.trim_end_matches('/').to_owned();
         with_path.push('/');
         let key = crate::core::key::normalize_key(&with_path, "").map_err(|_| {
-            wrong(
+            bad(
                 "invalidationOrigins",
                 "an array of origins like \"https://api.example\"",
             )
@@ -301,7 +291,7 @@ fn configure_page_types(types: &mut PageTypes, table: &JsValue) -> Result<()> {
         return Ok(());
     }
     if !table.is_object() {
-        return Err(wrong(
+        return Err(bad(
             "pageTypes",
             "an object of { staleTime?, maxAge?, serveStaleWhenInvalidated? }",
         ));
@@ -428,7 +418,7 @@ impl<'a> Shape<'a> {
             Kind::Undefined => Ok(default),
             Kind::True => Ok(true),
             Kind::False => Ok(false),
-            _ => Err(wrong(name, "a boolean")),
+            _ => Err(bad(name, "a boolean")),
         }
     }
 }
@@ -454,13 +444,13 @@ pub fn mutation(keys: Vec<String>, options: &JsValue) -> Result<Mutation> {
         MUTATE_FIELDS;
     let shape = MUTATE_NAMES
         .with(|names| Shape::read(options, names))
-        .ok_or_else(|| wrong("mutate options", "an object"))?;
+        .ok_or_else(|| bad("mutate options", "an object"))?;
     let populate = match shape.kind(0) {
         Kind::Function => Populate::With(shape.value(0, populate_cache).unchecked_into()),
         Kind::Undefined | Kind::Null | Kind::False => Populate::No,
         Kind::True => Populate::Result,
         _ => {
-            return Err(wrong(
+            return Err(bad(
                 populate_cache,
                 "a boolean or a function (result, current) => value",
             ))
@@ -471,7 +461,7 @@ pub fn mutation(keys: Vec<String>, options: &JsValue) -> Result<Mutation> {
         Kind::Undefined | Kind::True => Rollback::Always,
         Kind::False => Rollback::Never,
         _ => {
-            return Err(wrong(
+            return Err(bad(
                 rollback_on_error,
                 "a boolean or a function (error) => boolean",
             ))
@@ -480,7 +470,7 @@ pub fn mutation(keys: Vec<String>, options: &JsValue) -> Result<Mutation> {
     let request = match shape.kind(2) {
         Kind::Undefined | Kind::Object | Kind::Function => shape.value(2, request),
         _ => {
-            return Err(wrong(
+            return Err(bad(
                 request,
                 "{ url?, ...RequestInit } or a function returning a promise",
             ))
@@ -489,7 +479,7 @@ pub fn mutation(keys: Vec<String>, options: &JsValue) -> Result<Mutation> {
     let scope = match shape.kind(6) {
         Kind::Undefined | Kind::Null => None,
         Kind::String => shape.value(6, scope).as_string(),
-        _ => return Err(wrong(scope, "a string")),
+        _ => return Err(bad(scope, "a string")),
     };
     Ok(Mutation {
         keys,
@@ -550,7 +540,7 @@ pub fn push_targets(
             Named::PageType => runtime.page_type_named(&value)?.map(Target::PageType),
             Named::Path => {
                 if !value.starts_with('/') {
-                    return Err(wrong("paths", "an array of paths starting with '/'"));
+                    return Err(bad("paths", "an array of paths starting with '/'"));
                 }
                 Some(Target::PathPrefix(value.into()))
             }
@@ -563,7 +553,7 @@ pub fn push_targets(
 /// Reads `{ keys?, tags?, pageTypes?, paths? }` of `invalidate`.
 pub fn invalidate_spec(runtime: &Runtime, spec: &JsValue) -> Result<Vec<Target>> {
     if !spec.is_object() {
-        return Err(wrong(
+        return Err(bad(
             "invalidate()",
             "given a URL or { keys?, tags?, pageTypes?, paths? }",
         ));
