@@ -16,7 +16,7 @@ use crate::web::runtime::{
 };
 
 /// A field of an options object; `undefined` when the object is not one.
-pub(super) fn field(object: &JsValue, name: &str) -> JsValue {
+pub(super) fn field(object: &JsValue, name: &'static str) -> JsValue {
     if !object.is_object() {
         return JsValue::UNDEFINED;
     }
@@ -26,23 +26,22 @@ pub(super) fn field(object: &JsValue, name: &str) -> JsValue {
 thread_local! {
     // Property names as JS strings, made once: building one from Rust text on every read
     // costs more than the read itself (it decodes UTF-8 across the boundary).
-    static PROPERTIES: std::cell::RefCell<crate::core::FastMap<String, JsValue>> = Default::default();
+    static PROPERTIES: std::cell::RefCell<Vec<(&'static str, JsValue)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// The JS string for an option name, cached (the names are the few this file reads, plus
-/// page-type names, so the cache stays small).
-fn property(name: &str) -> JsValue {
+/// The JS string for an option name, cached. Only the names written in this crate come here
+/// (a few dozen), so a list scanned in order costs less code than a map, and no more time.
+fn property(name: &'static str) -> JsValue {
     PROPERTIES.with(|cache| {
         let Ok(mut cache) = cache.try_borrow_mut() else {
             return JsValue::from_str(name);
         };
-        if let Some(value) = cache.get(name) {
+        if let Some((_, value)) = cache.iter().find(|(known, _)| *known == name) {
             return value.clone();
         }
         let value = JsValue::from_str(name);
-        if cache.len() < 256 {
-            cache.insert(name.to_owned(), value.clone());
-        }
+        cache.push((name, value.clone()));
         value
     })
 }
@@ -74,7 +73,7 @@ pub(super) enum Slot<'a> {
 /// Reads `fields` of `object` in order into their slots; the first wrong one is the error.
 /// One loop for all the fields of an options object, rather than a call and an error path
 /// for each.
-pub(super) fn read_fields(object: &JsValue, fields: &mut [(&str, Slot<'_>)]) -> Result<()> {
+pub(super) fn read_fields(object: &JsValue, fields: &mut [(&'static str, Slot<'_>)]) -> Result<()> {
     for (name, slot) in fields {
         match slot {
             Slot::Millis(out) => {
@@ -106,7 +105,7 @@ pub(super) fn read_fields(object: &JsValue, fields: &mut [(&str, Slot<'_>)]) -> 
     Ok(())
 }
 
-pub(super) fn millis(object: &JsValue, name: &str) -> Result<Option<Millis>> {
+pub(super) fn millis(object: &JsValue, name: &'static str) -> Result<Option<Millis>> {
     let value = field(object, name);
     if value.is_undefined() || value.is_null() {
         return Ok(None);
@@ -118,11 +117,11 @@ pub(super) fn millis(object: &JsValue, name: &str) -> Result<Option<Millis>> {
     }
 }
 
-pub(super) fn count(object: &JsValue, name: &str) -> Result<Option<usize>> {
+pub(super) fn count(object: &JsValue, name: &'static str) -> Result<Option<usize>> {
     Ok(millis(object, name)?.map(|n| usize::try_from(n).unwrap_or(usize::MAX)))
 }
 
-pub(super) fn flag(object: &JsValue, name: &str, default: bool) -> Result<bool> {
+pub(super) fn flag(object: &JsValue, name: &'static str, default: bool) -> Result<bool> {
     let value = field(object, name);
     if value.is_undefined() {
         return Ok(default);
@@ -130,7 +129,7 @@ pub(super) fn flag(object: &JsValue, name: &str, default: bool) -> Result<bool> 
     value.as_bool().ok_or_else(|| bad(name, "a boolean"))
 }
 
-pub(super) fn text(object: &JsValue, name: &str) -> Result<Option<String>> {
+pub(super) fn text(object: &JsValue, name: &'static str) -> Result<Option<String>> {
     let value = field(object, name);
     if value.is_undefined() || value.is_null() {
         return Ok(None);
@@ -141,7 +140,7 @@ pub(super) fn text(object: &JsValue, name: &str) -> Result<Option<String>> {
         .ok_or_else(|| bad(name, "a string"))
 }
 
-pub(super) fn strings(object: &JsValue, name: &str) -> Result<Vec<String>> {
+pub(super) fn strings(object: &JsValue, name: &'static str) -> Result<Vec<String>> {
     let value = field(object, name);
     if value.is_undefined() || value.is_null() {
         return Ok(Vec::new());
@@ -296,11 +295,11 @@ fn configure_page_types(types: &mut PageTypes, table: &JsValue) -> Result<()> {
             "an object of { staleTime?, maxAge?, serveStaleWhenInvalidated? }",
         ));
     }
-    for name in Object::keys(table.unchecked_ref::<Object>()).iter() {
-        let Some(name) = name.as_string() else {
+    for key in Object::keys(table.unchecked_ref::<Object>()).iter() {
+        let Some(name) = key.as_string() else {
             continue;
         };
-        let spec = field(table, &name);
+        let spec = Reflect::get(table, &key).unwrap_or(JsValue::UNDEFINED);
         let mut lifetimes = types
             .lookup(&name)
             .map_or(CUSTOM_DEFAULT, |id| types.lifetimes(id).clone());
@@ -403,7 +402,7 @@ impl<'a> Shape<'a> {
     }
 
     /// The field's value: read from JS only when it is not one of the constants.
-    fn value(&self, index: u32, name: &str) -> JsValue {
+    fn value(&self, index: u32, name: &'static str) -> JsValue {
         match self.kind(index) {
             Kind::Undefined => JsValue::UNDEFINED,
             Kind::Null => JsValue::NULL,
