@@ -230,12 +230,7 @@ impl FreshetCache {
     /// persisted data is visible from now on.
     #[wasm_bindgen(js_name = setScope)]
     pub fn set_scope(&self, scope: &str) -> Result<(), JsValue> {
-        if scope.is_empty() || scope.chars().any(char::is_control) {
-            return Err(crate::Error::InvalidOptions(
-                "scope must be a non-empty string without control characters".into(),
-            )
-            .into());
-        }
+        super::options::check_name("scope", scope)?;
         Ok(self.runtime.set_scope(scope)?)
     }
 
@@ -248,25 +243,19 @@ impl FreshetCache {
     /// The state of the localStorage tier.
     #[wasm_bindgen(js_name = storageInfo, unchecked_return_type = "StorageInfo")]
     pub fn storage_info(&self) -> JsValue {
-        let info = js_sys::Object::new();
         let Some(state) = self.runtime.storage_info() else {
-            return info.into();
+            return object(&[]);
         };
         let failure = state
             .failure
             .map_or(JsValue::NULL, |f| JsValue::from_str(&f));
-        let fields: [(&str, JsValue); 5] = [
+        object(&[
             ("persistent", state.persistent.into()),
             ("failure", failure),
             ("entries", (state.entries as f64).into()),
             ("bytes", (state.bytes as f64).into()),
             ("scope", state.scope.into()),
-        ];
-        for (name, value) in fields {
-            // Defining a property on a fresh plain object cannot fail.
-            let _ = js_sys::Reflect::set(&info, &name.into(), &value);
-        }
-        info.into()
+        ])
     }
 
     /// Stops the cache's listeners and timers; later reads reject.
@@ -295,7 +284,6 @@ fn describe(
     config: &CacheConfig,
     now: crate::core::Millis,
 ) -> JsValue {
-    let info = js_sys::Object::new();
     let tags: js_sys::Array = entry.tags.iter().map(|t| JsValue::from_str(t)).collect();
     let cause = match entry.cause {
         // Invalidated with its whole page type (a shared mark, not a per-entry change).
@@ -309,7 +297,7 @@ fn describe(
     let reason = entry
         .staleness_reason(now)
         .map_or(JsValue::NULL, |r| JsValue::from_str(&r));
-    let fields: [(&str, JsValue); 10] = [
+    object(&[
         ("key", key.into()),
         ("state", entry.state(now).as_str().into()),
         ("pageType", config.page_types.name(entry.page_type).into()),
@@ -320,12 +308,17 @@ fn describe(
         ("version", entry.version.into()),
         ("size", entry.size.into()),
         ("prefetched", entry.prefetched.into()),
-    ];
+    ])
+}
+
+/// A plain object with `fields`; one loop for every object this file builds.
+fn object(fields: &[(&str, JsValue)]) -> JsValue {
+    let object = js_sys::Object::new();
     for (name, value) in fields {
         // Defining a property on a fresh plain object cannot fail.
-        let _ = js_sys::Reflect::set(&info, &name.into(), &value);
+        let _ = js_sys::Reflect::set(&object, &JsValue::from_str(name), value);
     }
-    info.into()
+    object.into()
 }
 
 /// Addresses of the memo cells (see `web::memo`) for `js/index.js`.

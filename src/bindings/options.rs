@@ -94,13 +94,20 @@ pub(super) fn read_fields(object: &JsValue, fields: &mut [(&'static str, Slot<'_
             }
             Slot::Name(out) => {
                 if let Some(value) = text(object, name)? {
-                    if value.is_empty() || value.chars().any(char::is_control) {
-                        return Err(bad(name, "a non-empty string without control characters"));
-                    }
+                    check_name(name, &value)?;
                     **out = value;
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// Checks `value` of `name`, which becomes part of storage keys: not empty, and without
+/// control characters.
+pub(super) fn check_name(name: &str, value: &str) -> Result<()> {
+    if value.is_empty() || value.chars().any(char::is_control) {
+        return Err(bad(name, "a non-empty string without control characters"));
     }
     Ok(())
 }
