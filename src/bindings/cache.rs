@@ -12,7 +12,7 @@ use crate::web::clock::now;
 use crate::web::runtime::Runtime;
 
 use super::options::{
-    invalidate_spec, push_targets, read_options, runtime_config, write_options, Named,
+    invalidate_spec, push_targets, read_options, runtime_config, string_list, write_options, Named,
 };
 
 /// A cache: memory tier, read-through `fetch`, subscriptions.
@@ -167,13 +167,20 @@ impl FreshetCache {
 
     /// Invalidates the entries carrying any of `tags` (`story:42:*` is a prefix pattern).
     #[wasm_bindgen(js_name = invalidateTags)]
-    pub fn invalidate_tags(&self, tags: Vec<String>) -> Result<(), JsValue> {
-        Ok(self.invalidate_named(Named::Tag, tags)?)
+    pub fn invalidate_tags(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string[]")] tags: JsValue,
+    ) -> Result<(), JsValue> {
+        Ok(self.invalidate_named(Named::Tag, string_list(&tags, "tags")?)?)
     }
 
     /// Invalidates every entry of the named page types (unknown names are ignored).
     #[wasm_bindgen(js_name = invalidatePageTypes)]
-    pub fn invalidate_page_types(&self, page_types: Vec<String>) -> Result<(), JsValue> {
+    pub fn invalidate_page_types(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string[]")] page_types: JsValue,
+    ) -> Result<(), JsValue> {
+        let page_types = string_list(&page_types, "pageTypes")?;
         Ok(self.invalidate_named(Named::PageType, page_types)?)
     }
 
@@ -204,8 +211,9 @@ impl FreshetCache {
     }
 
     /// Every request key in memory, sorted.
-    pub fn keys(&self) -> Result<Vec<String>, JsValue> {
-        Ok(self.runtime.keys()?)
+    #[wasm_bindgen(unchecked_return_type = "string[]")]
+    pub fn keys(&self) -> Result<js_sys::Array, JsValue> {
+        Ok(string_array(self.runtime.keys()?))
     }
 
     /// Empties memory, drops requests in flight and wipes the scope's persisted records, in
@@ -309,6 +317,12 @@ fn describe(
         ("size", entry.size.into()),
         ("prefetched", entry.prefetched.into()),
     ])
+}
+
+/// A JS array of `strings`. Built here rather than by wasm-bindgen's `Vec<String>` return,
+/// which needs glue of its own on both sides of the boundary.
+pub(super) fn string_array(strings: Vec<String>) -> js_sys::Array {
+    strings.iter().map(|s| JsValue::from_str(s)).collect()
 }
 
 /// A plain object with `fields`; one loop for every object this file builds.

@@ -149,13 +149,21 @@ pub(super) fn text(object: &JsValue, name: &'static str) -> Result<Option<String
 
 pub(super) fn strings(object: &JsValue, name: &'static str) -> Result<Vec<String>> {
     let value = field(object, name);
-    if value.is_undefined() || value.is_null() {
+    if value.is_null() {
         return Ok(Vec::new());
     }
-    if !Array::is_array(&value) {
+    string_list(&value, name)
+}
+
+/// An array of strings given as `name`; `undefined` is an empty one.
+pub(super) fn string_list(value: &JsValue, name: &str) -> Result<Vec<String>> {
+    if value.is_undefined() {
+        return Ok(Vec::new());
+    }
+    if !Array::is_array(value) {
         return Err(bad(name, "an array of strings"));
     }
-    Array::from(&value)
+    Array::from(value)
         .iter()
         .map(|v| {
             v.as_string()
