@@ -337,6 +337,10 @@ fn object(fields: &[(&str, JsValue)]) -> JsValue {
 
 /// Addresses of the memo cells (see `web::memo`) for `js/index.js`.
 #[wasm_bindgen(js_name = __memoCells, skip_typescript)]
-pub fn memo_cells() -> Vec<u32> {
-    crate::web::memo::cells().to_vec()
+pub fn memo_cells() -> js_sys::Array {
+    // A JS array rather than `Vec<u32>`, whose return needs glue of its own.
+    crate::web::memo::cells()
+        .iter()
+        .map(|&cell| JsValue::from(cell))
+        .collect()
 }
