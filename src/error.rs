@@ -53,8 +53,9 @@ pub enum Error {
     Optimistic(String),
 }
 
-/// Result with the crate's [`Error`].
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+/// Result with the crate's [`Error`], boxed: every `?` that passes an error up copies it, and
+/// in wasm a pointer costs a fraction of the code of the whole (7-word) error.
+pub type Result<T, E = Box<Error>> = std::result::Result<T, E>;
 
 impl Error {
     /// A stable machine-readable code, exposed to JS as `error.code`.
@@ -99,6 +100,18 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+impl From<Box<Error>> for Error {
+    fn from(error: Box<Error>) -> Self {
+        *error
+    }
+}
+
+impl From<Box<Error>> for wasm_bindgen::JsValue {
+    fn from(error: Box<Error>) -> Self {
+        (*error).into()
+    }
+}
 
 impl From<Error> for wasm_bindgen::JsValue {
     fn from(error: Error) -> Self {

@@ -12,7 +12,7 @@ use crate::web::clock::now;
 use crate::web::runtime::Runtime;
 
 use super::options::{
-    invalidate_spec, page_type_targets, read_options, runtime_config, tag_targets, write_options,
+    invalidate_spec, push_targets, read_options, runtime_config, string_list, write_options, Named,
 };
 
 /// A cache: memory tier, read-through `fetch`, subscriptions.
@@ -87,33 +87,28 @@ impl FreshetCache {
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] urls: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "MutateOptions")] options: JsValue,
     ) -> Result<Promise, JsValue> {
-        let urls: Vec<String> = if let Some(url) = urls.as_string() {
-            vec![url]
+        let keys = if let Some(url) = urls.as_string() {
+            vec![self.runtime.key_of(&url)?.into_owned()]
         } else if js_sys::Array::is_array(&urls) {
             js_sys::Array::from(&urls)
                 .iter()
                 .filter_map(|u| u.as_string())
-                .collect()
+                .map(|u| self.runtime.key_of(&u).map(|k| k.into_owned()))
+                .collect::<crate::Result<Vec<_>>>()?
         } else {
             return Err(crate::Error::InvalidOptions(
                 "mutate takes a URL or an array of URLs".into(),
             )
             .into());
         };
-        let keys = urls
-            .iter()
-            .map(|u| self.runtime.key_of(u).map(|k| k.into_owned()))
-            .collect::<crate::Result<Vec<_>>>()?;
-        let mutation = super::options::mutation(keys, &options)?;
-        Ok(self.runtime.mutate(mutation)?)
+        self.start_mutation(keys, &options)
     }
 
     /// `mutate` of one URL by interned id (see `__internKey`).
     #[wasm_bindgen(js_name = __mutateId, skip_typescript)]
     pub fn mutate_id(&self, id: u32, options: JsValue) -> Result<Promise, JsValue> {
         let keys = vec![self.runtime.key_of_id(id)?];
-        let mutation = super::options::mutation(keys, &options)?;
-        Ok(self.runtime.mutate(mutation)?)
+        self.start_mutation(keys, &options)
     }
 
     /// How many mutations of `url` are pending.
@@ -172,15 +167,21 @@ impl FreshetCache {
 
     /// Invalidates the entries carrying any of `tags` (`story:42:*` is a prefix pattern).
     #[wasm_bindgen(js_name = invalidateTags)]
-    pub fn invalidate_tags(&self, tags: Vec<String>) -> Result<(), JsValue> {
-        Ok(self.runtime.invalidate_targets(tag_targets(tags))?)
+    pub fn invalidate_tags(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string[]")] tags: JsValue,
+    ) -> Result<(), JsValue> {
+        Ok(self.invalidate_named(Named::Tag, string_list(&tags, "tags")?)?)
     }
 
     /// Invalidates every entry of the named page types (unknown names are ignored).
     #[wasm_bindgen(js_name = invalidatePageTypes)]
-    pub fn invalidate_page_types(&self, page_types: Vec<String>) -> Result<(), JsValue> {
-        let targets = page_type_targets(&self.runtime, page_types)?;
-        Ok(self.runtime.invalidate_targets(targets)?)
+    pub fn invalidate_page_types(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string[]")] page_types: JsValue,
+    ) -> Result<(), JsValue> {
+        let page_types = string_list(&page_types, "pageTypes")?;
+        Ok(self.invalidate_named(Named::PageType, page_types)?)
     }
 
     /// `fetch` through the cache: the response's invalidation headers are applied (and a
@@ -210,8 +211,9 @@ impl FreshetCache {
     }
 
     /// Every request key in memory, sorted.
-    pub fn keys(&self) -> Result<Vec<String>, JsValue> {
-        Ok(self.runtime.keys()?)
+    #[wasm_bindgen(unchecked_return_type = "string[]")]
+    pub fn keys(&self) -> Result<js_sys::Array, JsValue> {
+        Ok(string_array(self.runtime.keys()?))
     }
 
     /// Empties memory, drops requests in flight and wipes the scope's persisted records, in
@@ -236,12 +238,7 @@ impl FreshetCache {
     /// persisted data is visible from now on.
     #[wasm_bindgen(js_name = setScope)]
     pub fn set_scope(&self, scope: &str) -> Result<(), JsValue> {
-        if scope.is_empty() || scope.chars().any(char::is_control) {
-            return Err(crate::Error::InvalidOptions(
-                "scope must be a non-empty string without control characters".into(),
-            )
-            .into());
-        }
+        super::options::check_name("scope", scope)?;
         Ok(self.runtime.set_scope(scope)?)
     }
 
@@ -254,30 +251,38 @@ impl FreshetCache {
     /// The state of the localStorage tier.
     #[wasm_bindgen(js_name = storageInfo, unchecked_return_type = "StorageInfo")]
     pub fn storage_info(&self) -> JsValue {
-        let info = js_sys::Object::new();
         let Some(state) = self.runtime.storage_info() else {
-            return info.into();
+            return object(&[]);
         };
         let failure = state
             .failure
             .map_or(JsValue::NULL, |f| JsValue::from_str(&f));
-        let fields: [(&str, JsValue); 5] = [
+        object(&[
             ("persistent", state.persistent.into()),
             ("failure", failure),
             ("entries", (state.entries as f64).into()),
             ("bytes", (state.bytes as f64).into()),
             ("scope", state.scope.into()),
-        ];
-        for (name, value) in fields {
-            // Defining a property on a fresh plain object cannot fail.
-            let _ = js_sys::Reflect::set(&info, &name.into(), &value);
-        }
-        info.into()
+        ])
     }
 
     /// Stops the cache's listeners and timers; later reads reject.
     pub fn destroy(&self) -> Result<(), JsValue> {
         Ok(self.runtime.destroy()?)
+    }
+}
+
+impl FreshetCache {
+    /// What `mutate` and `__mutateId` share: reading the options and starting the mutation.
+    fn start_mutation(&self, keys: Vec<String>, options: &JsValue) -> Result<Promise, JsValue> {
+        let mutation = super::options::mutation(keys, options)?;
+        Ok(self.runtime.mutate(mutation)?)
+    }
+
+    fn invalidate_named(&self, named: Named, values: Vec<String>) -> crate::Result<()> {
+        let mut targets = Vec::new();
+        push_targets(&self.runtime, named, values, &mut targets)?;
+        self.runtime.invalidate_targets(targets)
     }
 }
 
@@ -287,7 +292,6 @@ fn describe(
     config: &CacheConfig,
     now: crate::core::Millis,
 ) -> JsValue {
-    let info = js_sys::Object::new();
     let tags: js_sys::Array = entry.tags.iter().map(|t| JsValue::from_str(t)).collect();
     let cause = match entry.cause {
         // Invalidated with its whole page type (a shared mark, not a per-entry change).
@@ -301,7 +305,7 @@ fn describe(
     let reason = entry
         .staleness_reason(now)
         .map_or(JsValue::NULL, |r| JsValue::from_str(&r));
-    let fields: [(&str, JsValue); 10] = [
+    object(&[
         ("key", key.into()),
         ("state", entry.state(now).as_str().into()),
         ("pageType", config.page_types.name(entry.page_type).into()),
@@ -312,16 +316,31 @@ fn describe(
         ("version", entry.version.into()),
         ("size", entry.size.into()),
         ("prefetched", entry.prefetched.into()),
-    ];
+    ])
+}
+
+/// A JS array of `strings`. Built here rather than by wasm-bindgen's `Vec<String>` return,
+/// which needs glue of its own on both sides of the boundary.
+pub(super) fn string_array(strings: Vec<String>) -> js_sys::Array {
+    strings.iter().map(|s| JsValue::from_str(s)).collect()
+}
+
+/// A plain object with `fields`; one loop for every object this file builds.
+fn object(fields: &[(&str, JsValue)]) -> JsValue {
+    let object = js_sys::Object::new();
     for (name, value) in fields {
         // Defining a property on a fresh plain object cannot fail.
-        let _ = js_sys::Reflect::set(&info, &name.into(), &value);
+        let _ = js_sys::Reflect::set(&object, &JsValue::from_str(name), value);
     }
-    info.into()
+    object.into()
 }
 
 /// Addresses of the memo cells (see `web::memo`) for `js/index.js`.
 #[wasm_bindgen(js_name = __memoCells, skip_typescript)]
-pub fn memo_cells() -> Vec<u32> {
-    crate::web::memo::cells().to_vec()
+pub fn memo_cells() -> js_sys::Array {
+    // A JS array rather than `Vec<u32>`, whose return needs glue of its own.
+    crate::web::memo::cells()
+        .iter()
+        .map(|&cell| JsValue::from(cell))
+        .collect()
 }

@@ -161,7 +161,8 @@ pub fn metrics_config(options: &JsValue) -> Result<MetricsConfig> {
 }
 
 fn parse(json: &str) -> Result<JsValue> {
-    js_sys::JSON::parse(json).map_err(|_| Error::InvalidOptions("metrics: malformed JSON".into()))
+    js_sys::JSON::parse(json)
+        .map_err(|_| Error::InvalidOptions("metrics: malformed JSON".into()).into())
 }
 
 #[wasm_bindgen]

@@ -5,7 +5,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::invalidation::Target;
-use crate::core::page_type::{Lifetimes, PageTypes, CUSTOM_DEFAULT};
+use crate::core::page_type::{PageTypes, CUSTOM_DEFAULT};
 use crate::core::protocol::key_target;
 use crate::core::routes::RouteRule;
 use crate::core::Millis;
@@ -16,7 +16,7 @@ use crate::web::runtime::{
 };
 
 /// A field of an options object; `undefined` when the object is not one.
-pub(super) fn field(object: &JsValue, name: &str) -> JsValue {
+pub(super) fn field(object: &JsValue, name: &'static str) -> JsValue {
     if !object.is_object() {
         return JsValue::UNDEFINED;
     }
@@ -26,32 +26,93 @@ pub(super) fn field(object: &JsValue, name: &str) -> JsValue {
 thread_local! {
     // Property names as JS strings, made once: building one from Rust text on every read
     // costs more than the read itself (it decodes UTF-8 across the boundary).
-    static PROPERTIES: std::cell::RefCell<crate::core::FastMap<String, JsValue>> = Default::default();
+    static PROPERTIES: std::cell::RefCell<Vec<(&'static str, JsValue)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// The JS string for an option name, cached (the names are the few this file reads, plus
-/// page-type names, so the cache stays small).
-fn property(name: &str) -> JsValue {
+/// The JS string for an option name, cached. Only the names written in this crate come here
+/// (a few dozen), so a list scanned in order costs less code than a map, and no more time.
+fn property(name: &'static str) -> JsValue {
     PROPERTIES.with(|cache| {
         let Ok(mut cache) = cache.try_borrow_mut() else {
             return JsValue::from_str(name);
         };
-        if let Some(value) = cache.get(name) {
+        if let Some((_, value)) = cache.iter().find(|(known, _)| *known == name) {
             return value.clone();
         }
         let value = JsValue::from_str(name);
-        if cache.len() < 256 {
-            cache.insert(name.to_owned(), value.clone());
-        }
+        cache.push((name, value.clone()));
         value
     })
 }
 
-pub(super) fn bad(name: &str, expected: &str) -> Error {
-    Error::InvalidOptions(format!("{name} must be {expected}"))
+/// `name must be expected` (built without `core::fmt`).
+pub(super) fn bad(name: &str, expected: &str) -> Box<Error> {
+    let mut message = String::with_capacity(name.len() + expected.len() + 9);
+    message.push_str(name);
+    message.push_str(" must be ");
+    message.push_str(expected);
+    Box::new(Error::InvalidOptions(message))
 }
 
-pub(super) fn millis(object: &JsValue, name: &str) -> Result<Option<Millis>> {
+/// Where [`read_fields`] puts a field's value. A field that is absent (`undefined`, and
+/// `null` for all but flags) leaves its slot, which holds the default, as it is.
+pub(super) enum Slot<'a> {
+    /// A non-negative number of milliseconds (see [`millis`]).
+    Millis(&'a mut Millis),
+    /// A non-negative count (see [`count`]).
+    Count(&'a mut usize),
+    /// A boolean (see [`flag`]).
+    Flag(&'a mut bool),
+    /// A string.
+    Text(&'a mut String),
+    /// A non-empty string without control characters.
+    Name(&'a mut String),
+}
+
+/// Reads `fields` of `object` in order into their slots; the first wrong one is the error.
+/// One loop for all the fields of an options object, rather than a call and an error path
+/// for each.
+pub(super) fn read_fields(object: &JsValue, fields: &mut [(&'static str, Slot<'_>)]) -> Result<()> {
+    for (name, slot) in fields {
+        match slot {
+            Slot::Millis(out) => {
+                if let Some(n) = millis(object, name)? {
+                    **out = n;
+                }
+            }
+            Slot::Count(out) => {
+                if let Some(n) = count(object, name)? {
+                    **out = n;
+                }
+            }
+            Slot::Flag(out) => **out = flag(object, name, **out)?,
+            Slot::Text(out) => {
+                if let Some(value) = text(object, name)? {
+                    **out = value;
+                }
+            }
+            Slot::Name(out) => {
+                if let Some(value) = text(object, name)? {
+                    check_name(name, &value)?;
+                    **out = value;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks `value` of `name`, which becomes part of storage keys: not empty, and without
+/// control characters.
+pub(super) fn check_name(name: &str, value: &str) -> Result<()> {
+    if value.is_empty() || value.chars().any(char::is_control) {
+        return Err(bad(name, "a non-empty string without control characters"));
+    }
+    Ok(())
+}
+
+pub(super) fn millis(object: &JsValue, name: &'static str) -> Result<Option<Millis>> {
     let value = field(object, name);
     if value.is_undefined() || value.is_null() {
         return Ok(None);
@@ -63,11 +124,11 @@ pub(super) fn millis(object: &JsValue, name: &str) -> Result<Option<Millis>> {
     }
 }
 
-pub(super) fn count(object: &JsValue, name: &str) -> Result<Option<usize>> {
+pub(super) fn count(object: &JsValue, name: &'static str) -> Result<Option<usize>> {
     Ok(millis(object, name)?.map(|n| usize::try_from(n).unwrap_or(usize::MAX)))
 }
 
-pub(super) fn flag(object: &JsValue, name: &str, default: bool) -> Result<bool> {
+pub(super) fn flag(object: &JsValue, name: &'static str, default: bool) -> Result<bool> {
     let value = field(object, name);
     if value.is_undefined() {
         return Ok(default);
@@ -75,7 +136,7 @@ pub(super) fn flag(object: &JsValue, name: &str, default: bool) -> Result<bool> 
     value.as_bool().ok_or_else(|| bad(name, "a boolean"))
 }
 
-pub(super) fn text(object: &JsValue, name: &str) -> Result<Option<String>> {
+pub(super) fn text(object: &JsValue, name: &'static str) -> Result<Option<String>> {
     let value = field(object, name);
     if value.is_undefined() || value.is_null() {
         return Ok(None);
@@ -86,15 +147,23 @@ pub(super) fn text(object: &JsValue, name: &str) -> Result<Option<String>> {
         .ok_or_else(|| bad(name, "a string"))
 }
 
-pub(super) fn strings(object: &JsValue, name: &str) -> Result<Vec<String>> {
+pub(super) fn strings(object: &JsValue, name: &'static str) -> Result<Vec<String>> {
     let value = field(object, name);
-    if value.is_undefined() || value.is_null() {
+    if value.is_null() {
         return Ok(Vec::new());
     }
-    if !Array::is_array(&value) {
+    string_list(&value, name)
+}
+
+/// An array of strings given as `name`; `undefined` is an empty one.
+pub(super) fn string_list(value: &JsValue, name: &str) -> Result<Vec<String>> {
+    if value.is_undefined() {
+        return Ok(Vec::new());
+    }
+    if !Array::is_array(value) {
         return Err(bad(name, "an array of strings"));
     }
-    Array::from(&value)
+    Array::from(value)
         .iter()
         .map(|v| {
             v.as_string()
@@ -112,12 +181,72 @@ pub fn runtime_config(options: &JsValue) -> Result<RuntimeConfig> {
         cache: Default::default(),
         fetch: None,
         origin: String::new(),
-        revalidate_on_focus: flag(options, "revalidateOnFocus", true)?,
-        revalidate_on_reconnect: flag(options, "revalidateOnReconnect", true)?,
-        invalidation: invalidation_config(options)?,
-        storage: storage_config(options)?,
+        revalidate_on_focus: true,
+        revalidate_on_reconnect: true,
+        invalidation: InvalidationConfig {
+            origins: Vec::new(),
+            allow_star: false,
+            namespace: "freshet".to_owned(),
+            cross_tab: true,
+            clear_on_unauthorized: false,
+        },
+        storage: None,
     };
+    let mut storage = true;
     let cache = &mut config.cache;
+    let invalidation = &mut config.invalidation;
+    read_fields(
+        options,
+        &mut [
+            (
+                "revalidateOnFocus",
+                Slot::Flag(&mut config.revalidate_on_focus),
+            ),
+            (
+                "revalidateOnReconnect",
+                Slot::Flag(&mut config.revalidate_on_reconnect),
+            ),
+            (
+                "allowInvalidateAll",
+                Slot::Flag(&mut invalidation.allow_star),
+            ),
+            ("namespace", Slot::Text(&mut invalidation.namespace)),
+            ("crossTab", Slot::Flag(&mut invalidation.cross_tab)),
+            (
+                "clearOnUnauthorized",
+                Slot::Flag(&mut invalidation.clear_on_unauthorized),
+            ),
+            ("storage", Slot::Flag(&mut storage)),
+            (
+                "dedupingInterval",
+                Slot::Millis(&mut cache.deduping_interval),
+            ),
+            ("gcTime", Slot::Millis(&mut cache.gc_time)),
+            (
+                "focusThrottleInterval",
+                Slot::Millis(&mut cache.focus_throttle),
+            ),
+            ("maxEntries", Slot::Count(&mut cache.limits.max_entries)),
+            ("maxBytes", Slot::Count(&mut cache.limits.max_bytes)),
+        ],
+    )?;
+    cache.limits.max_entries = cache.limits.max_entries.max(1);
+    invalidation.origins = invalidation_origins(options)?;
+    if storage {
+        // Checked only when the tier is on: `storage: false` ignores its settings.
+        let mut tier = TierConfig::default();
+        read_fields(
+            options,
+            &mut [
+                ("namespace", Slot::Name(&mut tier.namespace)),
+                ("version", Slot::Name(&mut tier.version)),
+                ("scope", Slot::Name(&mut tier.scope)),
+                ("storageBudget", Slot::Count(&mut tier.budget)),
+                ("entryBudget", Slot::Count(&mut tier.entry_budget)),
+            ],
+        )?;
+        config.storage = Some(tier);
+    }
     configure_page_types(&mut cache.page_types, &field(options, "pageTypes"))?;
     let routes = field(options, "routes");
     if !routes.is_undefined() {
@@ -131,24 +260,9 @@ pub fn runtime_config(options: &JsValue) -> Result<RuntimeConfig> {
             let tags = strings(&rule, "tags")?;
             let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
             let rule = RouteRule::new(&pattern, page_type, &tags)
-                .map_err(|e| Error::InvalidOptions(e.to_string()))?;
+                .map_err(|e| Box::new(Error::InvalidOptions(e.to_string())))?;
             cache.routes.push(rule);
         }
-    }
-    if let Some(n) = millis(options, "dedupingInterval")? {
-        cache.deduping_interval = n;
-    }
-    if let Some(n) = millis(options, "gcTime")? {
-        cache.gc_time = n;
-    }
-    if let Some(n) = millis(options, "focusThrottleInterval")? {
-        cache.focus_throttle = n;
-    }
-    if let Some(n) = count(options, "maxEntries")? {
-        cache.limits.max_entries = n.max(1);
-    }
-    if let Some(n) = count(options, "maxBytes")? {
-        cache.limits.max_bytes = n;
     }
     let fetch = field(options, "fetch");
     if !fetch.is_undefined() {
@@ -168,13 +282,13 @@ pub fn runtime_config(options: &JsValue) -> Result<RuntimeConfig> {
     Ok(config)
 }
 
-/// Reads `invalidationOrigins`, `allowInvalidateAll`, `namespace`, `crossTab` and
-/// `clearOnUnauthorized`.
-fn invalidation_config(options: &JsValue) -> Result<InvalidationConfig> {
+/// Reads `invalidationOrigins`, keyed like request keys (lower case, default port dropped) so
+/// that the two compare.
+fn invalidation_origins(options: &JsValue) -> Result<Vec<String>> {
     let mut origins = Vec::new();
     for origin in strings(options, "invalidationOrigins")? {
-        // Keyed like request keys (lower case, default port dropped) so the two compare.
-        let with_path = format!("{}/", origin.trim_end_matches('/'));
+        let mut with_path = origin.trim_end_matches('/').to_owned();
+        with_path.push('/');
         let key = crate::core::key::normalize_key(&with_path, "").map_err(|_| {
             bad(
                 "invalidationOrigins",
@@ -183,40 +297,7 @@ fn invalidation_config(options: &JsValue) -> Result<InvalidationConfig> {
         })?;
         origins.push(key.trim_end_matches('/').to_owned());
     }
-    Ok(InvalidationConfig {
-        origins,
-        allow_star: flag(options, "allowInvalidateAll", false)?,
-        namespace: text(options, "namespace")?.unwrap_or_else(|| "freshet".to_owned()),
-        cross_tab: flag(options, "crossTab", true)?,
-        clear_on_unauthorized: flag(options, "clearOnUnauthorized", false)?,
-    })
-}
-
-/// The localStorage tier's options; `storage: false` turns persistence off.
-fn storage_config(options: &JsValue) -> Result<Option<TierConfig>> {
-    if !flag(options, "storage", true)? {
-        return Ok(None);
-    }
-    let mut config = TierConfig::default();
-    for (name, slot) in [
-        ("namespace", &mut config.namespace),
-        ("version", &mut config.version),
-        ("scope", &mut config.scope),
-    ] {
-        if let Some(value) = text(options, name)? {
-            if value.is_empty() || value.chars().any(char::is_control) {
-                return Err(bad(name, "a non-empty string without control characters"));
-            }
-            *slot = value;
-        }
-    }
-    if let Some(n) = count(options, "storageBudget")? {
-        config.budget = n;
-    }
-    if let Some(n) = count(options, "entryBudget")? {
-        config.entry_budget = n;
-    }
-    Ok(Some(config))
+    Ok(origins)
 }
 
 fn configure_page_types(types: &mut PageTypes, table: &JsValue) -> Result<()> {
@@ -229,26 +310,28 @@ fn configure_page_types(types: &mut PageTypes, table: &JsValue) -> Result<()> {
             "an object of { staleTime?, maxAge?, serveStaleWhenInvalidated? }",
         ));
     }
-    for name in Object::keys(table.unchecked_ref::<Object>()).iter() {
-        let Some(name) = name.as_string() else {
+    for key in Object::keys(table.unchecked_ref::<Object>()).iter() {
+        let Some(name) = key.as_string() else {
             continue;
         };
-        let spec = field(table, &name);
-        let base = types
+        let spec = Reflect::get(table, &key).unwrap_or(JsValue::UNDEFINED);
+        let mut lifetimes = types
             .lookup(&name)
             .map_or(CUSTOM_DEFAULT, |id| types.lifetimes(id).clone());
-        let lifetimes = Lifetimes {
-            stale_time: millis(&spec, "staleTime")?.unwrap_or(base.stale_time),
-            max_age: millis(&spec, "maxAge")?.unwrap_or(base.max_age),
-            serve_stale_when_invalidated: flag(
-                &spec,
-                "serveStaleWhenInvalidated",
-                base.serve_stale_when_invalidated,
-            )?,
-        };
+        read_fields(
+            &spec,
+            &mut [
+                ("staleTime", Slot::Millis(&mut lifetimes.stale_time)),
+                ("maxAge", Slot::Millis(&mut lifetimes.max_age)),
+                (
+                    "serveStaleWhenInvalidated",
+                    Slot::Flag(&mut lifetimes.serve_stale_when_invalidated),
+                ),
+            ],
+        )?;
         types
             .configure(&name, lifetimes)
-            .map_err(|e| Error::InvalidOptions(e.to_string()))?;
+            .map_err(|e| Box::new(Error::InvalidOptions(e.to_string())))?;
     }
     Ok(())
 }
@@ -259,11 +342,10 @@ pub fn read_options(runtime: &Runtime, options: &JsValue) -> Result<ReadOptions>
     if options.is_undefined() {
         return Ok(ReadOptions::default());
     }
+    let (page_type, tags) = write_options(runtime, options)?;
     Ok(ReadOptions {
-        page_type: text(options, "pageType")?
-            .map(|n| runtime.page_type(&n))
-            .transpose()?,
-        tags: strings(options, "tags")?,
+        page_type,
+        tags,
         init: field(options, "init"),
         force: flag(options, "force", false)?,
         prefetch: false,
@@ -335,7 +417,7 @@ impl<'a> Shape<'a> {
     }
 
     /// The field's value: read from JS only when it is not one of the constants.
-    fn value(&self, index: u32, name: &str) -> JsValue {
+    fn value(&self, index: u32, name: &'static str) -> JsValue {
         match self.kind(index) {
             Kind::Undefined => JsValue::UNDEFINED,
             Kind::Null => JsValue::NULL,
@@ -438,24 +520,48 @@ pub fn write_options(
     ))
 }
 
-/// Targets of tags as the app names them (`story:42:*` is a prefix; empty and `*` are skipped).
-pub fn tag_targets(tags: Vec<String>) -> Vec<Target> {
-    tags.iter()
-        .map(|t| t.trim())
-        .filter(|t| !t.is_empty() && !t.chars().any(char::is_control))
-        .filter_map(|t| key_target(t, false))
-        .collect()
+/// What a string of `invalidate`'s lists names.
+#[derive(Clone, Copy)]
+pub enum Named {
+    /// A request URL.
+    Key,
+    /// An entity tag as the app names it (`story:42:*` is a prefix; empty and `*` are skipped).
+    Tag,
+    /// A page type; unknown names are skipped.
+    PageType,
+    /// A request-key path prefix, starting with `/`.
+    Path,
 }
 
-/// Targets of page types by name; unknown names are ignored.
-pub fn page_type_targets(runtime: &Runtime, names: Vec<String>) -> Result<Vec<Target>> {
-    let mut targets = Vec::new();
-    for name in names {
-        if let Some(id) = runtime.page_type_named(&name)? {
-            targets.push(Target::PageType(id));
-        }
+/// Appends the targets that `values` name as `named` to `targets`.
+pub fn push_targets(
+    runtime: &Runtime,
+    named: Named,
+    values: Vec<String>,
+    targets: &mut Vec<Target>,
+) -> Result<()> {
+    for value in values {
+        let target = match named {
+            Named::Key => Some(Target::Key(runtime.key_of(&value)?.into())),
+            Named::Tag => {
+                let tag = value.trim();
+                if tag.is_empty() || tag.chars().any(char::is_control) {
+                    None
+                } else {
+                    key_target(tag, false)
+                }
+            }
+            Named::PageType => runtime.page_type_named(&value)?.map(Target::PageType),
+            Named::Path => {
+                if !value.starts_with('/') {
+                    return Err(bad("paths", "an array of paths starting with '/'"));
+                }
+                Some(Target::PathPrefix(value.into()))
+            }
+        };
+        targets.extend(target);
     }
-    Ok(targets)
+    Ok(())
 }
 
 /// Reads `{ keys?, tags?, pageTypes?, paths? }` of `invalidate`.
@@ -467,16 +573,13 @@ pub fn invalidate_spec(runtime: &Runtime, spec: &JsValue) -> Result<Vec<Target>>
         ));
     }
     let mut targets = Vec::new();
-    for url in strings(spec, "keys")? {
-        targets.push(Target::Key(runtime.key_of(&url)?.into()));
-    }
-    targets.extend(tag_targets(strings(spec, "tags")?));
-    targets.extend(page_type_targets(runtime, strings(spec, "pageTypes")?)?);
-    for path in strings(spec, "paths")? {
-        if !path.starts_with('/') {
-            return Err(bad("paths", "an array of paths starting with '/'"));
-        }
-        targets.push(Target::PathPrefix(path.into()));
+    for (name, named) in [
+        ("keys", Named::Key),
+        ("tags", Named::Tag),
+        ("pageTypes", Named::PageType),
+        ("paths", Named::Path),
+    ] {
+        push_targets(runtime, named, strings(spec, name)?, &mut targets)?;
     }
     Ok(targets)
 }

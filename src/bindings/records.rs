@@ -36,8 +36,8 @@ impl FreshetCache {
     }
 
     /// Names of the current scope's records that start with `prefix`, sorted.
-    #[wasm_bindgen(js_name = recordNames)]
-    pub fn record_names(&self, prefix: &str) -> Vec<String> {
-        self.runtime.record_names(prefix)
+    #[wasm_bindgen(js_name = recordNames, unchecked_return_type = "string[]")]
+    pub fn record_names(&self, prefix: &str) -> js_sys::Array {
+        super::cache::string_array(self.runtime.record_names(prefix))
     }
 }

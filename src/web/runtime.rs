@@ -236,9 +236,9 @@ impl Runtime {
                     resolve_against_page(url).ok_or_else(|| invalid(url, KeyError::NotAbsolute))?;
                 normalize_key(&resolved, &self.origin)
                     .map(|k| Cow::Owned(k.into_owned()))
-                    .map_err(|e| invalid(url, e))
+                    .map_err(|e| invalid(url, e).into())
             }
-            Err(reason) => Err(invalid(url, reason)),
+            Err(reason) => Err(invalid(url, reason).into()),
         }
     }
 
@@ -329,7 +329,7 @@ impl Runtime {
 
     fn get_key(self: &Rc<Self>, key: &str, options: ReadOptions) -> Result<Promise> {
         if self.destroyed.get() {
-            return Err(Error::Destroyed);
+            return Err(Error::Destroyed.into());
         }
         let key = Cow::Borrowed(key);
         if options.force {
@@ -622,7 +622,8 @@ impl Runtime {
                     return Err(Error::Status {
                         url: ticket.key().to_owned(),
                         status: f.status,
-                    });
+                    }
+                    .into());
                 }
                 Err(e) => {
                     self.with_cache(|c| c.fail_fetch(&ticket))?;
@@ -631,7 +632,7 @@ impl Runtime {
                 }
             };
             if self.destroyed.get() {
-                return Err(Error::Destroyed);
+                return Err(Error::Destroyed.into());
             }
             if self.generation.get() != generation {
                 // Cleared (or the user changed) meanwhile: the caller gets its answer, the
@@ -705,9 +706,12 @@ impl Runtime {
                 }
                 Completion::Discarded(DiscardReason::Superseded) => {
                     if let Some(newer) = self.newer_request(ticket.key(), token) {
-                        return JsFuture::from(newer).await.map_err(|e| Error::Network {
-                            url: ticket.key().to_owned(),
-                            message: fetch::describe(&e),
+                        return JsFuture::from(newer).await.map_err(|e| {
+                            Error::Network {
+                                url: ticket.key().to_owned(),
+                                message: fetch::describe(&e),
+                            }
+                            .into()
                         });
                     }
                     let current = self.current_value(ticket.key());
@@ -722,7 +726,8 @@ impl Runtime {
         self.with_cache(|c| c.fail_fetch(&ticket))?;
         Err(Error::Unsettled {
             url: ticket.key().to_owned(),
-        })
+        }
+        .into())
     }
 
     /// The promise of a request for `key` that another task (not `token`'s) owns, if any.
@@ -877,9 +882,12 @@ fn decode(key: &str, fetched: &Fetched) -> Result<JsValue> {
     if !headers::is_json(&fetched.headers) {
         return Ok(fetched.text.clone().into());
     }
-    persist::json_parse(&fetched.text).map_err(|e| Error::Decode {
-        url: key.to_owned(),
-        message: fetch::describe(&e),
+    persist::json_parse(&fetched.text).map_err(|e| {
+        Error::Decode {
+            url: key.to_owned(),
+            message: fetch::describe(&e),
+        }
+        .into()
     })
 }
 

@@ -74,7 +74,7 @@ impl Runtime {
     /// request runs; the promise settles with its result once the keys hold confirmed data.
     pub fn mutate(self: &Rc<Self>, mutation: Mutation) -> Result<Promise> {
         if self.destroyed.get() {
-            return Err(Error::Destroyed);
+            return Err(Error::Destroyed.into());
         }
         if mutation.request.is_undefined() {
             return self.update_locally(&mutation);
@@ -87,7 +87,7 @@ impl Runtime {
                     Err(thrown) => {
                         // The optimistic function threw: nothing of this mutation stays.
                         self.remove_layers(&layers);
-                        return Err(Error::Optimistic(describe(&thrown)));
+                        return Err(Error::Optimistic(describe(&thrown)).into());
                     }
                 }
             }
