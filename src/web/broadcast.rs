@@ -89,7 +89,7 @@ impl Broadcast {
     /// Opens the channel of `namespace`; `on_event` gets what other tabs send. `None` when the
     /// page has neither `BroadcastChannel` nor a usable `window`.
     pub fn open(namespace: &str, on_event: impl Fn(TabEvent) + 'static) -> Option<Self> {
-        let name = format!("freshet:{namespace}:invalidations");
+        let name = super::concat(&["freshet:", namespace, ":invalidations"]);
         let tab = random_id();
         let own = tab.clone();
         let accept = move |data: JsValue| {
@@ -255,7 +255,12 @@ fn decode(data: &JsValue, own_tab: &str) -> Option<TabEvent> {
 
 fn random_id() -> String {
     // Math.random is enough: the id only tells this tab's messages from the others'.
-    let a = (js_sys::Math::random() * 4_294_967_296.0) as u64;
-    let b = (js_sys::Math::random() * 4_294_967_296.0) as u64;
-    format!("{:08x}{:08x}", a, b)
+    let mut id = String::with_capacity(16);
+    for _ in 0..2 {
+        let n = (js_sys::Math::random() * 4_294_967_296.0) as u32;
+        for shift in (0..32).step_by(4).rev() {
+            id.push(char::from_digit((n >> shift) & 15, 16).unwrap_or('0'));
+        }
+    }
+    id
 }

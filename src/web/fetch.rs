@@ -69,10 +69,9 @@ pub async fn send(fetch_fn: &Function, url: &str, init: &JsValue) -> Result<Fetc
     })
 }
 
-/// A JS exception in words.
+/// A JS exception in words: an `Error`'s message, a string itself, anything else as JSON (or
+/// `String(e)`). In JS: formatting it here would bring `core::fmt` and wasm-bindgen's debug
+/// printer (about a kilobyte of glue) into the module.
 pub fn describe(e: &JsValue) -> String {
-    if let Some(error) = e.dyn_ref::<js_sys::Error>() {
-        return String::from(error.message());
-    }
-    e.as_string().unwrap_or_else(|| format!("{e:?}"))
+    super::runtime::describe_js(e)
 }

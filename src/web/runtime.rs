@@ -818,6 +818,11 @@ export function freshetJsonLength(value) {
 export function freshetCallQuietly(f, value) {
   try { f(value); } catch (_) {}
 }
+export function freshetDescribe(e) {
+  if (e instanceof Error) return e.message;
+  if (typeof e === 'string') return e;
+  try { return JSON.stringify(e) ?? String(e); } catch (_) { return typeof e; }
+}
 "#)]
 extern "C" {
     /// The length of `JSON.stringify(value)` (0 when it throws or gives `undefined`), in one
@@ -830,6 +835,9 @@ extern "C" {
     /// cache and the other subscribers go on.
     #[wasm_bindgen(js_name = freshetCallQuietly)]
     fn call_quietly(f: &Function, value: &JsValue);
+    /// See [`super::fetch::describe`].
+    #[wasm_bindgen(js_name = freshetDescribe)]
+    pub(super) fn describe_js(e: &JsValue) -> String;
 }
 
 /// A synchronous read of `key`, recording for the memo how long its answer holds.

@@ -162,15 +162,15 @@ impl Runtime {
             return;
         }
         let wire = targets.iter().filter_map(|t| match t {
-            Target::Key(k) => Some(WireTarget::Key(k.to_string())),
+            Target::Key(k) => Some(WireTarget::Key(String::from(&**k))),
             Target::All => Some(WireTarget::All),
             Target::PageType(id) => self
                 .with_cache_read(|c| c.config().page_types.name(*id).to_owned())
                 .ok()
                 .map(WireTarget::PageType),
-            Target::Tag(t) => Some(WireTarget::Tag(t.to_string())),
-            Target::TagPrefix(p) => Some(WireTarget::TagPrefix(p.to_string())),
-            Target::PathPrefix(p) => Some(WireTarget::PathPrefix(p.to_string())),
+            Target::Tag(t) => Some(WireTarget::Tag(String::from(&**t))),
+            Target::TagPrefix(p) => Some(WireTarget::TagPrefix(String::from(&**p))),
+            Target::PathPrefix(p) => Some(WireTarget::PathPrefix(String::from(&**p))),
         });
         let mut outbox = self.outbox.borrow_mut();
         let was_empty = outbox.is_empty();
@@ -339,24 +339,30 @@ fn origin_of_key(key: &str) -> &str {
 fn prefix_paths(plan: &mut Plan, origin: &str) {
     for target in &mut plan.targets {
         if let Target::PathPrefix(path) = target {
-            *path = format!("{origin}{path}").into();
+            *path = crate::web::concat(&[origin, path]).into();
         }
     }
 }
 
 fn describe(event: &TabEvent) -> String {
-    let mut parts = Vec::new();
-    if let Some(v) = &event.page_types {
-        parts.push(format!("X-Cache-Invalidate: {v}"));
+    let mut text = String::new();
+    for (name, value) in [
+        ("X-Cache-Invalidate: ", &event.page_types),
+        ("X-Cache-Invalidate-Keys: ", &event.keys),
+    ] {
+        if let Some(value) = value {
+            if !text.is_empty() {
+                text.push_str("; ");
+            }
+            text.push_str(name);
+            text.push_str(value);
+        }
     }
-    if let Some(v) = &event.keys {
-        parts.push(format!("X-Cache-Invalidate-Keys: {v}"));
+    if let Some((cut, _)) = text.char_indices().nth(CAUSE_CHARS) {
+        text.truncate(cut);
+        text.push('…');
     }
-    let text = parts.join("; ");
-    match text.char_indices().nth(CAUSE_CHARS) {
-        Some((cut, _)) => format!("{}…", text.get(..cut).unwrap_or("")),
-        None => text,
-    }
+    text
 }
 
 fn request_method(input: &JsValue, init: &JsValue) -> String {

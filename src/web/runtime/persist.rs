@@ -422,7 +422,7 @@ impl Runtime {
             let e = c.inspect(key)?;
             Some(Meta {
                 page_type: c.config().page_types.name(e.page_type).to_owned(),
-                tags: e.tags.iter().map(|t| t.to_string()).collect(),
+                tags: e.tags.iter().map(|t| String::from(&**t)).collect(),
                 received_at: e.received_at,
                 server_time: e.server_time,
                 stale_at: e.stale_at,
@@ -486,7 +486,7 @@ fn split_pending(text: &str) -> ReadRecord {
             body_size: 0,
         };
     };
-    let head = format!("{magic}\n{key}\n{line}");
+    let head = crate::web::concat(&[magic, "\n", key, "\n", line]);
     let json = codec::decode_head(&head).is_some_and(|(_, meta)| meta.json);
     let text = js_sys::JsString::from(body);
     let value = if json {
