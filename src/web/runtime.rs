@@ -176,25 +176,43 @@ impl Runtime {
         let Some(window) = web_sys::window() else {
             return;
         };
-        let mut signals = self.signals.borrow_mut();
-        let mut on = |target: &web_sys::EventTarget, event: &'static str| {
-            let weak: Weak<Runtime> = Rc::downgrade(self);
-            let listener = EventListener::new(target, event, move |_| {
-                if let Some(rt) = weak.upgrade() {
-                    rt.revalidate_on_focus();
-                }
-            });
-            signals.extend(listener);
-        };
         if focus {
-            on(&window, "focus");
+            self.on(&window, "focus", Runtime::revalidate_on_focus);
             if let Some(document) = window.document() {
-                on(&document, "visibilitychange");
+                self.on(&document, "visibilitychange", Runtime::revalidate_on_focus);
             }
         }
         if reconnect {
-            on(&window, "online");
+            self.on(&window, "online", Runtime::revalidate_on_focus);
         }
+    }
+
+    /// Calls `handler` on every `event` of `target` while the runtime lives. Every listener of
+    /// the runtime is this one closure type (each type is another copy of wasm-bindgen's glue).
+    fn on(
+        self: &Rc<Self>,
+        target: &web_sys::EventTarget,
+        event: &'static str,
+        handler: fn(&Rc<Self>),
+    ) {
+        let weak: Weak<Runtime> = Rc::downgrade(self);
+        let listener = EventListener::new(target, event, move |_| {
+            if let Some(rt) = weak.upgrade() {
+                handler(&rt);
+            }
+        });
+        self.signals.borrow_mut().extend(listener);
+    }
+
+    /// Calls `task` at the end of this task (a microtask) if the runtime still lives then.
+    fn at_task_end(self: &Rc<Self>, task: fn(&Self)) {
+        let weak = Rc::downgrade(self);
+        let run = Closure::once_into_js(move |_: JsValue| {
+            if let Some(rt) = weak.upgrade() {
+                task(&rt);
+            }
+        });
+        queue_microtask(&run);
     }
 
     fn revalidate_on_focus(self: &Rc<Self>) {
@@ -838,6 +856,13 @@ extern "C" {
     /// See [`super::fetch::describe`].
     #[wasm_bindgen(js_name = freshetDescribe)]
     pub(super) fn describe_js(e: &JsValue) -> String;
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `queueMicrotask` (windows and workers alike).
+    #[wasm_bindgen(js_name = queueMicrotask)]
+    fn queue_microtask(task: &JsValue);
 }
 
 /// A synchronous read of `key`, recording for the memo how long its answer holds.

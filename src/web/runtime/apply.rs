@@ -4,7 +4,6 @@
 use std::rc::{Rc, Weak};
 
 use js_sys::{Function, Promise};
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::{Headers, Request, Response};
@@ -176,20 +175,7 @@ impl Runtime {
         let was_empty = outbox.is_empty();
         outbox.extend(wire);
         if was_empty && !outbox.is_empty() {
-            let weak = Rc::downgrade(self);
-            let flush = Closure::once_into_js(move |_: JsValue| {
-                if let Some(rt) = weak.upgrade() {
-                    rt.flush_outbox();
-                }
-            });
-            match web_sys::window() {
-                Some(window) => window.queue_microtask(flush.unchecked_ref()),
-                // No window (a worker): send now rather than never.
-                None => {
-                    drop(outbox);
-                    self.flush_outbox();
-                }
-            }
+            self.at_task_end(Runtime::flush_outbox);
         }
     }
 

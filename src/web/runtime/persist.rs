@@ -19,7 +19,6 @@ use crate::store::tier::{Lookup, NativeBody, StorageTier, TierConfig, Times, ANO
 use crate::web::clock::now;
 use crate::web::fetch::Fetched;
 use crate::web::headers;
-use crate::web::listener::EventListener;
 use crate::web::local_storage::{ReadRecord, WebStorage};
 
 #[wasm_bindgen::prelude::wasm_bindgen]
@@ -111,27 +110,16 @@ impl Runtime {
         let Some(window) = web_sys::window() else {
             return;
         };
-        let mut signals = self.signals.borrow_mut();
-        let weak = Rc::downgrade(self);
-        signals.extend(EventListener::new(&window, "pagehide", move |_| {
-            if let Some(rt) = weak.upgrade() {
-                rt.flush_storage_hidden();
-            }
-        }));
+        self.on(&window, "pagehide", |rt| rt.flush_storage_hidden());
         if let Some(document) = window.document() {
-            let weak = Rc::downgrade(self);
-            let hidden = document.clone();
-            signals.extend(EventListener::new(
-                &document,
-                "visibilitychange",
-                move |_| {
-                    if hidden.visibility_state() == web_sys::VisibilityState::Hidden {
-                        if let Some(rt) = weak.upgrade() {
-                            rt.flush_storage_hidden();
-                        }
-                    }
-                },
-            ));
+            self.on(&document, "visibilitychange", |rt| {
+                let hidden = web_sys::window()
+                    .and_then(|w| w.document())
+                    .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Hidden);
+                if hidden {
+                    rt.flush_storage_hidden();
+                }
+            });
         }
     }
 
@@ -154,12 +142,7 @@ impl Runtime {
         if self.flush_scheduled.replace(true) {
             return;
         }
-        let weak = Rc::downgrade(self);
-        wasm_bindgen_futures::spawn_local(async move {
-            if let Some(rt) = weak.upgrade() {
-                rt.flush_storage();
-            }
-        });
+        self.at_task_end(Runtime::flush_storage);
     }
 
     /// On a memory miss, puts the persisted entry of `key` back into memory (original times,
