@@ -596,7 +596,7 @@ impl Runtime {
         // Read now: the future first runs in a later microtask, maybe after a `clear`.
         let generation = self.generation.get();
         let promise = future_to_promise(async move {
-            let result = rt.run(ticket, &options, token, generation).await;
+            let result = rt.run(ticket, &options, generation, token).await;
             rt.pending.borrow_mut().retain(|_, (t, _)| *t != token);
             result.map_err(JsValue::from)
         });
@@ -609,138 +609,163 @@ impl Runtime {
         Ok(promise)
     }
 
-    /// Fetches until a response is stored (or there is nothing left to wait for).
+    /// Fetches until a response is stored (or there is nothing left to wait for). Only the
+    /// waiting is here: what a response means is [`Runtime::on_response`]'s, outside the
+    /// state machine.
     async fn run(
         self: &Rc<Self>,
         mut ticket: Ticket,
         options: &ReadOptions,
-        token: u64,
         generation: u64,
+        token: u64,
     ) -> Result<JsValue> {
-        let mut allow_conditional = true;
+        let mut conditional = true;
         for _ in 0..MAX_ATTEMPTS {
-            // Stored validators make the request conditional: a 304 confirms without a body.
-            let validators = allow_conditional
-                .then(|| self.validators(ticket.key()))
-                .flatten();
-            let init = match &validators {
-                Some((etag, modified)) => {
-                    persist::conditional_init(&options.init, etag.as_deref(), modified.as_deref())
+            let (init, validated) = self.request_init(ticket.key(), &options.init, conditional);
+            let sent = fetch::send(&self.fetch, ticket.key(), &init).await;
+            let context = (options, validated, generation, token);
+            match self.on_response(&ticket, context, sent)? {
+                Step::Done(value) => return Ok(value),
+                Step::Join(newer) => {
+                    return JsFuture::from(newer)
+                        .await
+                        .map_err(|e| fetch::network(ticket.key(), &e))
                 }
-                None => options.init.clone(),
-            };
-            let fetched = match fetch::send(&self.fetch, ticket.key(), &init).await {
-                Ok(f) if (200..300).contains(&f.status) => f,
-                Ok(f) if f.status == 304 && validators.is_some() => f,
-                Ok(f) => {
-                    self.with_cache(|c| c.fail_fetch(&ticket))?;
-                    self.record_fetch(&ticket, Kind::Error, Cause::Status(f.status));
-                    self.apply_headers(&f.headers, ticket.key(), None, None);
-                    self.apply_status(f.status, ticket.key());
-                    return Err(Error::Status {
-                        url: ticket.key().to_owned(),
-                        status: f.status,
-                    });
-                }
-                Err(e) => {
-                    self.with_cache(|c| c.fail_fetch(&ticket))?;
-                    self.record_fetch(&ticket, Kind::Error, Cause::Network);
-                    return Err(e);
-                }
-            };
-            if self.destroyed.get() {
-                return Err(Error::Destroyed);
-            }
-            if self.generation.get() != generation {
-                // Cleared (or the user changed) meanwhile: the caller gets its answer, the
-                // cache keeps nothing of it.
-                self.with_cache(|c| c.fail_fetch(&ticket))?;
-                return decode(ticket.key(), &fetched);
-            }
-            let control = headers::cache_control(&fetched.headers);
-            if control.no_store {
-                self.with_cache(|c| c.fail_fetch(&ticket))?;
-                self.apply_headers(&fetched.headers, ticket.key(), None, None);
-                self.forget_persisted(ticket.key());
-                return decode(ticket.key(), &fetched);
-            }
-            if fetched.status == 304 {
-                let arrival = Arrival {
-                    server_time: headers::date(&fetched.headers),
-                    max_age_cap: control.max_age,
-                    ..Arrival::default()
-                };
-                let confirmed =
-                    self.with_cache(|c| c.confirm_not_modified(&ticket, arrival, now()))?;
-                match confirmed {
-                    Some(Completion::Stored { .. }) => {
-                        self.record_fetch(&ticket, Kind::Set, Cause::Status(304));
-                        self.persist_not_modified(ticket.key());
-                        return Ok(self.current_value(ticket.key()));
-                    }
-                    // Memory dropped the entry meanwhile, or something overtook the request:
-                    // ask again, for the whole body.
-                    Some(Completion::Discarded(_)) | None => {
-                        allow_conditional = false;
-                        ticket = self.with_cache(|c| c.begin_fetch(ticket.key(), now()))?;
-                        continue;
-                    }
-                }
-            }
-            let arrival = Arrival {
-                page_type: options.page_type,
-                tags: headers::tags(&fetched.headers)
-                    .into_iter()
-                    .chain(options.tags.iter().cloned())
-                    .collect(),
-                server_time: headers::date(&fetched.headers),
-                max_age_cap: control.max_age,
-                fingerprint: fingerprint(&fetched.body),
-                body_size: u32::try_from(fetched.body.len()).unwrap_or(u32::MAX),
-                prefetch: options.prefetch,
-            };
-            let completion = self.with_cache(|c| {
-                c.complete_fetch(&ticket, arrival, now(), || decode(ticket.key(), &fetched))
-            })?;
-            let completion = completion.inspect_err(|_| {
-                self.record_fetch(&ticket, Kind::Error, Cause::Decode);
-            })?;
-            self.record_completion(&ticket, &completion);
-            // After storing, so that the response's own headers do not fence it; its entry is
-            // spared, every other one they name is invalidated before the caller sees the value.
-            self.apply_headers(&fetched.headers, ticket.key(), Some(ticket.key()), None);
-            match completion {
-                Completion::Stored { changed } => {
-                    self.persist_response(ticket.key(), &fetched, &control);
-                    if changed {
-                        self.rebase_layers(ticket.key());
-                    }
-                    let value = self.current_value(ticket.key());
-                    if changed {
-                        self.notify(ticket.key(), &value);
-                    }
-                    return Ok(value);
-                }
-                Completion::Discarded(DiscardReason::Superseded) => {
-                    if let Some(newer) = self.newer_request(ticket.key(), token) {
-                        return JsFuture::from(newer).await.map_err(|e| Error::Network {
-                            url: ticket.key().to_owned(),
-                            message: fetch::describe(&e),
-                        });
-                    }
-                    let current = self.current_value(ticket.key());
-                    if !current.is_undefined() {
-                        return Ok(current);
-                    }
-                }
-                Completion::Discarded(DiscardReason::InvalidatedInFlight) => {}
+                Step::Again(still_conditional) => conditional &= still_conditional,
             }
             ticket = self.with_cache(|c| c.begin_fetch(ticket.key(), now()))?;
         }
-        self.with_cache(|c| c.fail_fetch(&ticket))?;
+        self.fail_fetch(&ticket)?;
         Err(Error::Unsettled {
             url: ticket.key().to_owned(),
         })
+    }
+
+    /// The `RequestInit` of a read: stored validators make it conditional (a 304 confirms
+    /// without a body). Also tells whether it is.
+    #[inline(never)]
+    fn request_init(&self, key: &str, init: &JsValue, conditional: bool) -> (JsValue, bool) {
+        match conditional.then(|| self.validators(key)).flatten() {
+            Some((etag, modified)) => (
+                persist::conditional_init(init, etag.as_deref(), modified.as_deref()),
+                true,
+            ),
+            None => (init.clone(), false),
+        }
+    }
+
+    fn fail_fetch(&self, ticket: &Ticket) -> Result<()> {
+        self.with_cache(|c| c.fail_fetch(ticket))
+    }
+
+    /// What a response (or a failed request) means for the read `ticket` stands for.
+    /// `context`: the read's options, whether the request was conditional, the generation it
+    /// started in and its task's token.
+    #[inline(never)]
+    fn on_response(
+        self: &Rc<Self>,
+        ticket: &Ticket,
+        context: (&ReadOptions, bool, u64, u64),
+        sent: Result<Fetched>,
+    ) -> Result<Step> {
+        let (options, validated, generation, token) = context;
+        let key = ticket.key();
+        let fetched = match sent {
+            Ok(f) if (200..300).contains(&f.status) || (f.status == 304 && validated) => f,
+            Ok(f) => {
+                self.fail_fetch(ticket)?;
+                self.record_fetch(ticket, Kind::Error, Cause::Status(f.status));
+                self.apply_headers(&f.headers, key, None, None);
+                self.apply_status(f.status, key);
+                return Err(Error::Status {
+                    url: key.to_owned(),
+                    status: f.status,
+                });
+            }
+            Err(e) => {
+                self.fail_fetch(ticket)?;
+                self.record_fetch(ticket, Kind::Error, Cause::Network);
+                return Err(e);
+            }
+        };
+        if self.destroyed.get() {
+            return Err(Error::Destroyed);
+        }
+        if self.generation.get() != generation {
+            // Cleared (or the user changed) meanwhile: the caller gets its answer, the
+            // cache keeps nothing of it.
+            self.fail_fetch(ticket)?;
+            return decode(key, &fetched).map(Step::Done);
+        }
+        let control = headers::cache_control(&fetched.headers);
+        if control.no_store {
+            self.fail_fetch(ticket)?;
+            self.apply_headers(&fetched.headers, key, None, None);
+            self.forget_persisted(key);
+            return decode(key, &fetched).map(Step::Done);
+        }
+        if fetched.status == 304 {
+            let arrival = Arrival {
+                server_time: headers::date(&fetched.headers),
+                max_age_cap: control.max_age,
+                ..Arrival::default()
+            };
+            let confirmed = self.with_cache(|c| c.confirm_not_modified(ticket, arrival, now()))?;
+            if let Some(Completion::Stored { .. }) = confirmed {
+                self.record_fetch(ticket, Kind::Set, Cause::Status(304));
+                self.persist_not_modified(key);
+                return Ok(Step::Done(self.current_value(key)));
+            }
+            // Memory dropped the entry meanwhile, or something overtook the request: ask
+            // again, for the whole body.
+            return Ok(Step::Again(false));
+        }
+        let arrival = Arrival {
+            page_type: options.page_type,
+            tags: headers::tags(&fetched.headers)
+                .into_iter()
+                .chain(options.tags.iter().cloned())
+                .collect(),
+            server_time: headers::date(&fetched.headers),
+            max_age_cap: control.max_age,
+            fingerprint: fingerprint(&fetched.body),
+            body_size: u32::try_from(fetched.body.len()).unwrap_or(u32::MAX),
+            prefetch: options.prefetch,
+        };
+        let completion = self
+            .with_cache(|c| c.complete_fetch(ticket, arrival, now(), || decode(key, &fetched)))?;
+        let completion = completion.inspect_err(|_| {
+            self.record_fetch(ticket, Kind::Error, Cause::Decode);
+        })?;
+        self.record_completion(ticket, &completion);
+        // After storing, so that the response's own headers do not fence it; its entry is
+        // spared, every other one they name is invalidated before the caller sees the value.
+        self.apply_headers(&fetched.headers, key, Some(key), None);
+        match completion {
+            Completion::Stored { changed } => {
+                self.persist_response(key, &fetched, &control);
+                if changed {
+                    self.rebase_layers(key);
+                }
+                let value = self.current_value(key);
+                if changed {
+                    self.notify(key, &value);
+                }
+                Ok(Step::Done(value))
+            }
+            Completion::Discarded(DiscardReason::Superseded) => {
+                if let Some(newer) = self.newer_request(key, token) {
+                    return Ok(Step::Join(newer));
+                }
+                let current = self.current_value(key);
+                Ok(if current.is_undefined() {
+                    Step::Again(true)
+                } else {
+                    Step::Done(current)
+                })
+            }
+            Completion::Discarded(DiscardReason::InvalidatedInFlight) => Ok(Step::Again(true)),
+        }
     }
 
     /// The promise of a request for `key` that another task (not `token`'s) owns, if any.
@@ -863,6 +888,16 @@ extern "C" {
     /// The global `queueMicrotask` (windows and workers alike).
     #[wasm_bindgen(js_name = queueMicrotask)]
     fn queue_microtask(task: &JsValue);
+}
+
+/// What one response means for its read (see [`Runtime::run`]).
+enum Step {
+    /// The read's answer.
+    Done(JsValue),
+    /// A newer request for the key owns the answer: wait for it.
+    Join(Promise),
+    /// Ask again; `false` makes the next request unconditional.
+    Again(bool),
 }
 
 /// A synchronous read of `key`, recording for the memo how long its answer holds.
