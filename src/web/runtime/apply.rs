@@ -3,10 +3,11 @@
 
 use std::rc::{Rc, Weak};
 
-use js_sys::{Function, Promise};
+use js_sys::{Array, Function, Promise};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
-use web_sys::{Headers, Request, Response};
+use web_sys::{Headers, Response};
 
 use crate::core::entry::InvalidationSource;
 use crate::core::invalidation::{Fence, Target};
@@ -276,8 +277,9 @@ impl Runtime {
         let rt = Rc::clone(self);
         let fetch = via.unwrap_or_else(|| self.fetch.clone());
         future_to_promise(async move {
-            let method = request_method(&input, &init);
-            let url = request_url(&input);
+            let info = request_info(&input, &init);
+            let method = info.get(0).as_string().unwrap_or_default();
+            let url = info.get(1).as_string().unwrap_or_default();
             let sent = fetch.call2(&JsValue::UNDEFINED, &input, &init)?;
             let promise = sent
                 .dyn_into::<Promise>()
@@ -351,30 +353,23 @@ fn describe(event: &TabEvent) -> String {
     text
 }
 
-fn request_method(input: &JsValue, init: &JsValue) -> String {
-    let from_init = init
-        .is_object()
-        .then(|| js_sys::Reflect::get(init, &"method".into()).ok())
-        .flatten()
-        .and_then(|m| m.as_string());
-    from_init
-        .or_else(|| input.dyn_ref::<Request>().map(Request::method))
-        .unwrap_or_else(|| "GET".to_owned())
-        .to_ascii_uppercase()
+#[wasm_bindgen(inline_js = r#"
+export function freshetRequestInfo(input, init) {
+  const request = typeof Request === 'function' && input instanceof Request;
+  let method = typeof init === 'object' && init !== null ? init.method : undefined;
+  if (typeof method !== 'string') method = request ? input.method : 'GET';
+  // A URL object, or anything with a useful toString.
+  const url = typeof input === 'string' ? input
+    : request ? input.url
+    : input instanceof Object ? String(input) : '';
+  return [method.toUpperCase(), url];
 }
-
-fn request_url(input: &JsValue) -> String {
-    if let Some(s) = input.as_string() {
-        return s;
-    }
-    if let Some(r) = input.dyn_ref::<Request>() {
-        return r.url();
-    }
-    // A URL object, or anything with a useful toString.
-    input
-        .dyn_ref::<js_sys::Object>()
-        .map(|o| String::from(o.to_string()))
-        .unwrap_or_default()
+"#)]
+extern "C" {
+    /// `[method, url]` of a `fetch(input, init)` call: the method upper-cased (`init`'s, the
+    /// `Request`'s, or GET), the URL as given (a string, a `Request`'s, a `URL`'s text).
+    #[wasm_bindgen(js_name = freshetRequestInfo)]
+    fn request_info(input: &JsValue, init: &JsValue) -> Array;
 }
 
 #[cfg(test)]

@@ -6,8 +6,7 @@
 
 use std::rc::Rc;
 
-use js_sys::Reflect;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 use super::Runtime;
 use crate::core::cache::{Cache, Restored};
@@ -493,33 +492,28 @@ fn times(meta: &Meta) -> Times {
     }
 }
 
-/// `init` with `If-None-Match` / `If-Modified-Since` added (a copy; the caller's is untouched).
-pub fn conditional_init(
-    init: &JsValue,
-    etag: Option<&str>,
-    last_modified: Option<&str>,
-) -> JsValue {
-    let copy = js_sys::Object::new();
-    if init.is_object() {
-        js_sys::Object::assign(&copy, init.unchecked_ref());
-    }
-    // `new Headers(init.headers)` accepts every form `fetch` does (Headers, pairs, a record).
-    // (The binding named for sequences calls that same constructor with any value.)
-    let original = if init.is_object() {
-        Reflect::get(init, &"headers".into()).unwrap_or(JsValue::UNDEFINED)
-    } else {
-        JsValue::UNDEFINED
-    };
-    let Ok(headers) = web_sys::Headers::new_with_str_sequence_sequence(&original) else {
-        return init.clone();
-    };
-    // Header names and values we set are valid; a failure would only drop the condition.
-    if let Some(etag) = etag {
-        let _ = headers.set("If-None-Match", etag);
-    }
-    if let Some(date) = last_modified {
-        let _ = headers.set("If-Modified-Since", date);
-    }
-    let _ = Reflect::set(&copy, &"headers".into(), &headers);
-    copy.into()
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
+export function freshetConditional(init, etag, modified) {
+  const copy = {};
+  const given = typeof init === 'object' && init !== null;
+  if (given) Object.assign(copy, init);
+  // `new Headers(init.headers)` accepts every form `fetch` does (Headers, pairs, a record).
+  let headers;
+  try { headers = new Headers(given ? init.headers : undefined); } catch (_) { return init; }
+  // Validators we stored came from response headers; a failure would only drop the condition.
+  try { if (etag != null) headers.set('If-None-Match', etag); } catch (_) {}
+  try { if (modified != null) headers.set('If-Modified-Since', modified); } catch (_) {}
+  copy.headers = headers;
+  return copy;
+}
+"#)]
+extern "C" {
+    /// `init` with `If-None-Match` / `If-Modified-Since` added (a copy; the caller's is
+    /// untouched; `init` itself if its headers are unusable).
+    #[wasm_bindgen(js_name = freshetConditional)]
+    pub fn conditional_init(
+        init: &JsValue,
+        etag: Option<&str>,
+        last_modified: Option<&str>,
+    ) -> JsValue;
 }
