@@ -7,6 +7,8 @@
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::{Rc, Weak};
 
 use js_sys::{Function, Promise};
@@ -595,11 +597,11 @@ impl Runtime {
         let rt = Rc::clone(self);
         // Read now: the future first runs in a later microtask, maybe after a `clear`.
         let generation = self.generation.get();
-        let promise = future_to_promise(async move {
+        let promise = spawn(Box::pin(async move {
             let result = rt.run(ticket, &options, generation, token).await;
             rt.pending.borrow_mut().retain(|_, (t, _)| *t != token);
             result.map_err(JsValue::from)
-        });
+        }));
         // A background revalidation may have no reader; its failure must not surface as an
         // unhandled rejection. Readers that join get the original promise and see the error.
         let _ = IGNORE.with(|ignore| promise.catch(ignore));
@@ -899,6 +901,16 @@ enum Step {
     /// Ask again; `false` makes the next request unconditional.
     Again(bool),
 }
+
+/// A task of the runtime as a promise. Every async path goes through this one instantiation of
+/// `future_to_promise` (each is another copy of its glue and task machinery).
+#[inline(never)]
+pub(crate) fn spawn(task: Pin<Box<dyn Future<Output = JsResult>>>) -> Promise {
+    future_to_promise(task)
+}
+
+/// The result of a task: a JS value, or what it rejects with.
+pub(crate) type JsResult = std::result::Result<JsValue, JsValue>;
 
 /// A synchronous read of `key`, recording for the memo how long its answer holds.
 fn read_and_record(

@@ -6,7 +6,7 @@ use std::rc::{Rc, Weak};
 use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Response};
 
 use crate::core::entry::InvalidationSource;
@@ -17,7 +17,7 @@ use crate::error::Result;
 use super::super::broadcast::{Broadcast, TabEvent, WireTarget};
 use super::super::clock::now;
 use super::super::headers::header;
-use super::Runtime;
+use super::{spawn, Runtime};
 
 /// Settings of the invalidation protocol.
 #[derive(Debug, Clone, Default)]
@@ -276,7 +276,7 @@ impl Runtime {
     ) -> Promise {
         let rt = Rc::clone(self);
         let fetch = via.unwrap_or_else(|| self.fetch.clone());
-        future_to_promise(async move {
+        spawn(Box::pin(async move {
             let info = request_info(&input, &init);
             let method = info.get(0).as_string().unwrap_or_default();
             let url = info.get(1).as_string().unwrap_or_default();
@@ -289,7 +289,7 @@ impl Runtime {
                 rt.after_fetch(r, &method, &url);
             }
             Ok(response)
-        })
+        }))
     }
 
     fn after_fetch(self: &Rc<Self>, response: &Response, method: &str, url: &str) {

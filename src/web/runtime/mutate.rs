@@ -9,7 +9,7 @@ use std::rc::Rc;
 use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 
 use crate::core::entry::InvalidationSource;
 use crate::core::invalidation::Target;
@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use super::super::clock::now;
 use super::super::fetch::describe;
 use super::super::memo;
-use super::{ReadOptions, Runtime};
+use super::{spawn, ReadOptions, Runtime};
 
 /// How a successful mutation's result reaches the cache.
 pub enum Populate {
@@ -117,14 +117,14 @@ impl Runtime {
             .and_then(|s| self.scopes.borrow().get(s).cloned());
         let rt = Rc::clone(self);
         let scope = mutation.scope.clone();
-        let promise = future_to_promise(async move {
+        let promise = spawn(Box::pin(async move {
             if let Some(previous) = previous {
                 // The previous mutation of the scope only has to end; its outcome is its own.
                 let _ = JsFuture::from(previous).await;
             }
             let outcome = rt.send(&mutation).await;
             rt.settle(&mutation, &layers, outcome).await
-        });
+        }));
         if let Some(scope) = scope {
             // The tail must never reject, or the next mutation would see its error.
             let tail = super::IGNORE.with(|ignore| promise.catch(ignore));
