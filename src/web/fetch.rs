@@ -1,6 +1,6 @@
 //! One GET through `fetch` (the app's, or the global one): status, headers and body text.
 
-use js_sys::{Array, Function, JsString, Promise, Reflect};
+use js_sys::{Array, Function, JsString, Promise};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -23,15 +23,14 @@ pub struct Fetched {
 
 /// The global `fetch`, bound to the global object; `None` where there is none.
 pub fn global_fetch() -> Option<Function> {
-    let global = js_sys::global();
-    let fetch = Reflect::get(&global, &"fetch".into())
-        .ok()?
-        .dyn_into::<Function>()
-        .ok()?;
-    Some(fetch.bind0(&global))
+    global_fetch_js()
 }
 
 #[wasm_bindgen(inline_js = r#"
+export function freshetGlobalFetch() {
+  const fetch = globalThis.fetch;
+  return typeof fetch === 'function' ? fetch.bind(globalThis) : undefined;
+}
 export async function freshetSend(fetch, url, init) {
   let stage = 0;
   try {
@@ -48,6 +47,8 @@ export async function freshetSend(fetch, url, init) {
 }
 "#)]
 extern "C" {
+    #[wasm_bindgen(js_name = freshetGlobalFetch)]
+    fn global_fetch_js() -> Option<Function>;
     /// `fetch(url, init)` and the body as text, in one promise: `[status, headers, text]`, or a
     /// rejection `[0, error]` (no response), `[1]` (not a `Response`), `[2, error]` (no body).
     #[wasm_bindgen(js_name = freshetSend)]

@@ -604,7 +604,7 @@ impl Runtime {
         }));
         // A background revalidation may have no reader; its failure must not surface as an
         // unhandled rejection. Readers that join get the original promise and see the error.
-        let _ = IGNORE.with(|ignore| promise.catch(ignore));
+        let _ = quietly(&promise);
         self.pending
             .borrow_mut()
             .insert(key, (token, promise.clone()));
@@ -863,6 +863,12 @@ export function freshetJsonLength(value) {
 export function freshetCallQuietly(f, value) {
   try { f(value); } catch (_) {}
 }
+export function freshetQuietly(promise) {
+  return promise.catch(() => {});
+}
+export function freshetResolve(url) {
+  try { return new URL(url, window.location.href).href; } catch (_) { return undefined; }
+}
 export function freshetDescribe(e) {
   if (e instanceof Error) return e.message;
   if (typeof e === 'string') return e;
@@ -880,6 +886,12 @@ extern "C" {
     /// cache and the other subscribers go on.
     #[wasm_bindgen(js_name = freshetCallQuietly)]
     fn call_quietly(f: &Function, value: &JsValue);
+    /// `promise.catch(() => {})`: a promise that never rejects (nobody need handle its error).
+    #[wasm_bindgen(js_name = freshetQuietly)]
+    pub(super) fn quietly(promise: &Promise) -> Promise;
+    /// `url` resolved against the page's address; `None` without a page or for a malformed URL.
+    #[wasm_bindgen(js_name = freshetResolve)]
+    fn resolve_js(url: &str) -> Option<String>;
     /// See [`super::fetch::describe`].
     #[wasm_bindgen(js_name = freshetDescribe)]
     pub(super) fn describe_js(e: &JsValue) -> String;
@@ -947,8 +959,7 @@ fn invalid(url: &str, reason: KeyError) -> Error {
 }
 
 fn resolve_against_page(url: &str) -> Option<String> {
-    let base = web_sys::window()?.location().href().ok()?;
-    Some(web_sys::Url::new_with_base(url, &base).ok()?.href())
+    resolve_js(url)
 }
 
 /// Decodes a body: JSON by content type, else the text itself.
@@ -961,9 +972,4 @@ fn decode(key: &str, fetched: &Fetched) -> Result<JsValue> {
         url: key.to_owned(),
         message: fetch::describe(&e),
     })
-}
-
-thread_local! {
-    // One shared no-op rejection handler for the whole module; it lives as long as the page.
-    static IGNORE: Closure<dyn FnMut(JsValue)> = Closure::new(|_| {});
 }

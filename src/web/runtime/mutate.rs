@@ -127,7 +127,7 @@ impl Runtime {
         }));
         if let Some(scope) = scope {
             // The tail must never reject, or the next mutation would see its error.
-            let tail = super::IGNORE.with(|ignore| promise.catch(ignore));
+            let tail = super::quietly(&promise);
             self.scopes.borrow_mut().insert(scope, tail);
         }
         Ok(promise)
