@@ -30,6 +30,11 @@ if [ "$profile" = release ]; then
     node_modules/.bin/esbuild "$file" --minify --format=esm --log-level=warning \
       --outfile="$file" --allow-overwrite
   done
+  # The inline-JS snippets go into the glue: one file compresses better than several (they
+  # share brotli's context), and the package then needs no snippets/ directory.
+  node_modules/.bin/esbuild pkg/freshet_wasm.js --bundle --minify --format=esm --log-level=error \
+    --outfile=pkg/freshet_wasm.js --allow-overwrite
+  rm -rf pkg/snippets
   # TypeScript finds freshet_wasm.d.ts beside the file; Deno reads this header, which --minify drops.
   sed -i '1i /* @ts-self-types="./freshet_wasm.d.ts" */' pkg/freshet_wasm.js
 fi

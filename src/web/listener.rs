@@ -19,15 +19,7 @@ impl EventListener {
         event: &'static str,
         callback: impl FnMut(web_sys::Event) + 'static,
     ) -> Option<Self> {
-        let callback = Closure::<dyn FnMut(web_sys::Event)>::new(callback);
-        target
-            .add_event_listener_with_callback(event, callback.as_ref().unchecked_ref())
-            .ok()?;
-        Some(EventListener {
-            target: target.clone(),
-            event,
-            callback,
-        })
+        Self::add(target, event, Closure::new(callback), false)
     }
 
     /// [`EventListener::new`] for a listener that never calls `preventDefault`, so the browser
@@ -37,16 +29,29 @@ impl EventListener {
         event: &'static str,
         callback: impl FnMut(web_sys::Event) + 'static,
     ) -> Option<Self> {
-        let callback = Closure::<dyn FnMut(web_sys::Event)>::new(callback);
-        let options = web_sys::AddEventListenerOptions::new();
-        options.set_passive(true);
-        target
-            .add_event_listener_with_callback_and_add_event_listener_options(
-                event,
-                callback.as_ref().unchecked_ref(),
-                &options,
+        Self::add(target, event, Closure::new(callback), true)
+    }
+
+    /// The part of [`EventListener::new`] that does not depend on the callback's type: one
+    /// copy for every listener.
+    #[inline(never)]
+    fn add(
+        target: &EventTarget,
+        event: &'static str,
+        callback: Closure<dyn FnMut(web_sys::Event)>,
+        passive: bool,
+    ) -> Option<Self> {
+        let function = callback.as_ref().unchecked_ref();
+        let added = if passive {
+            let options = web_sys::AddEventListenerOptions::new();
+            options.set_passive(true);
+            target.add_event_listener_with_callback_and_add_event_listener_options(
+                event, function, &options,
             )
-            .ok()?;
+        } else {
+            target.add_event_listener_with_callback(event, function)
+        };
+        added.ok()?;
         Some(EventListener {
             target: target.clone(),
             event,

@@ -20,7 +20,16 @@ impl Intersection {
     /// (`"200px"`). Fails with the browser's error for a malformed margin.
     pub fn new(
         root_margin: Option<&str>,
-        mut callback: impl FnMut(Vec<IntersectionObserverEntry>) + 'static,
+        callback: impl FnMut(Vec<IntersectionObserverEntry>) + 'static,
+    ) -> Result<Self, JsValue> {
+        Self::boxed(root_margin, Box::new(callback))
+    }
+
+    /// [`Intersection::new`] past the callback's type: one copy for every callback.
+    #[inline(never)]
+    fn boxed(
+        root_margin: Option<&str>,
+        mut callback: Box<dyn FnMut(Vec<IntersectionObserverEntry>)>,
     ) -> Result<Self, JsValue> {
         let callback = Closure::<dyn FnMut(Array)>::new(move |entries: Array| {
             callback(
@@ -70,7 +79,16 @@ impl Mutations {
     /// Calls `callback` with the records of nodes added to or removed from `target`'s subtree.
     pub fn new(
         target: &Node,
-        mut callback: impl FnMut(Vec<MutationRecord>) + 'static,
+        callback: impl FnMut(Vec<MutationRecord>) + 'static,
+    ) -> Result<Self, JsValue> {
+        Self::boxed(target, Box::new(callback))
+    }
+
+    /// [`Mutations::new`] past the callback's type: one copy for every callback.
+    #[inline(never)]
+    fn boxed(
+        target: &Node,
+        mut callback: Box<dyn FnMut(Vec<MutationRecord>)>,
     ) -> Result<Self, JsValue> {
         let callback = Closure::<dyn FnMut(Array)>::new(move |records: Array| {
             callback(

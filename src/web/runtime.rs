@@ -7,6 +7,8 @@
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::{Rc, Weak};
 
 use js_sys::{Function, Promise};
@@ -176,25 +178,43 @@ impl Runtime {
         let Some(window) = web_sys::window() else {
             return;
         };
-        let mut signals = self.signals.borrow_mut();
-        let mut on = |target: &web_sys::EventTarget, event: &'static str| {
-            let weak: Weak<Runtime> = Rc::downgrade(self);
-            let listener = EventListener::new(target, event, move |_| {
-                if let Some(rt) = weak.upgrade() {
-                    rt.revalidate_on_focus();
-                }
-            });
-            signals.extend(listener);
-        };
         if focus {
-            on(&window, "focus");
+            self.on(&window, "focus", Runtime::revalidate_on_focus);
             if let Some(document) = window.document() {
-                on(&document, "visibilitychange");
+                self.on(&document, "visibilitychange", Runtime::revalidate_on_focus);
             }
         }
         if reconnect {
-            on(&window, "online");
+            self.on(&window, "online", Runtime::revalidate_on_focus);
         }
+    }
+
+    /// Calls `handler` on every `event` of `target` while the runtime lives. Every listener of
+    /// the runtime is this one closure type (each type is another copy of wasm-bindgen's glue).
+    fn on(
+        self: &Rc<Self>,
+        target: &web_sys::EventTarget,
+        event: &'static str,
+        handler: fn(&Rc<Self>),
+    ) {
+        let weak: Weak<Runtime> = Rc::downgrade(self);
+        let listener = EventListener::new(target, event, move |_| {
+            if let Some(rt) = weak.upgrade() {
+                handler(&rt);
+            }
+        });
+        self.signals.borrow_mut().extend(listener);
+    }
+
+    /// Calls `task` at the end of this task (a microtask) if the runtime still lives then.
+    fn at_task_end(self: &Rc<Self>, task: fn(&Self)) {
+        let weak = Rc::downgrade(self);
+        let run = Closure::once_into_js(move |_: JsValue| {
+            if let Some(rt) = weak.upgrade() {
+                task(&rt);
+            }
+        });
+        queue_microtask(&run);
     }
 
     fn revalidate_on_focus(self: &Rc<Self>) {
@@ -577,157 +597,179 @@ impl Runtime {
         let rt = Rc::clone(self);
         // Read now: the future first runs in a later microtask, maybe after a `clear`.
         let generation = self.generation.get();
-        let promise = future_to_promise(async move {
-            let result = rt.run(ticket, &options, token, generation).await;
+        let promise = spawn(Box::pin(async move {
+            let result = rt.run(ticket, &options, generation, token).await;
             rt.pending.borrow_mut().retain(|_, (t, _)| *t != token);
             result.map_err(JsValue::from)
-        });
+        }));
         // A background revalidation may have no reader; its failure must not surface as an
         // unhandled rejection. Readers that join get the original promise and see the error.
-        let _ = IGNORE.with(|ignore| promise.catch(ignore));
+        let _ = quietly(&promise);
         self.pending
             .borrow_mut()
             .insert(key, (token, promise.clone()));
         Ok(promise)
     }
 
-    /// Fetches until a response is stored (or there is nothing left to wait for).
+    /// Fetches until a response is stored (or there is nothing left to wait for). Only the
+    /// waiting is here: what a response means is [`Runtime::on_response`]'s, outside the
+    /// state machine.
     async fn run(
         self: &Rc<Self>,
         mut ticket: Ticket,
         options: &ReadOptions,
-        token: u64,
         generation: u64,
+        token: u64,
     ) -> Result<JsValue> {
-        let mut allow_conditional = true;
+        let mut conditional = true;
         for _ in 0..MAX_ATTEMPTS {
-            // Stored validators make the request conditional: a 304 confirms without a body.
-            let validators = allow_conditional
-                .then(|| self.validators(ticket.key()))
-                .flatten();
-            let init = match &validators {
-                Some((etag, modified)) => {
-                    persist::conditional_init(&options.init, etag.as_deref(), modified.as_deref())
+            let (init, validated) = self.request_init(ticket.key(), &options.init, conditional);
+            let sent = fetch::send(&self.fetch, ticket.key(), &init).await;
+            let context = (options, validated, generation, token);
+            match self.on_response(&ticket, context, sent)? {
+                Step::Done(value) => return Ok(value),
+                Step::Join(newer) => {
+                    return JsFuture::from(newer)
+                        .await
+                        .map_err(|e| fetch::network(ticket.key(), &e).into())
                 }
-                None => options.init.clone(),
-            };
-            let fetched = match fetch::send(&self.fetch, ticket.key(), &init).await {
-                Ok(f) if (200..300).contains(&f.status) => f,
-                Ok(f) if f.status == 304 && validators.is_some() => f,
-                Ok(f) => {
-                    self.with_cache(|c| c.fail_fetch(&ticket))?;
-                    self.record_fetch(&ticket, Kind::Error, Cause::Status(f.status));
-                    self.apply_headers(&f.headers, ticket.key(), None, None);
-                    self.apply_status(f.status, ticket.key());
-                    return Err(Error::Status {
-                        url: ticket.key().to_owned(),
-                        status: f.status,
-                    }
-                    .into());
-                }
-                Err(e) => {
-                    self.with_cache(|c| c.fail_fetch(&ticket))?;
-                    self.record_fetch(&ticket, Kind::Error, Cause::Network);
-                    return Err(e);
-                }
-            };
-            if self.destroyed.get() {
-                return Err(Error::Destroyed.into());
-            }
-            if self.generation.get() != generation {
-                // Cleared (or the user changed) meanwhile: the caller gets its answer, the
-                // cache keeps nothing of it.
-                self.with_cache(|c| c.fail_fetch(&ticket))?;
-                return decode(ticket.key(), &fetched);
-            }
-            let control = headers::cache_control(&fetched.headers);
-            if control.no_store {
-                self.with_cache(|c| c.fail_fetch(&ticket))?;
-                self.apply_headers(&fetched.headers, ticket.key(), None, None);
-                self.forget_persisted(ticket.key());
-                return decode(ticket.key(), &fetched);
-            }
-            if fetched.status == 304 {
-                let arrival = Arrival {
-                    server_time: headers::date(&fetched.headers),
-                    max_age_cap: control.max_age,
-                    ..Arrival::default()
-                };
-                let confirmed =
-                    self.with_cache(|c| c.confirm_not_modified(&ticket, arrival, now()))?;
-                match confirmed {
-                    Some(Completion::Stored { .. }) => {
-                        self.record_fetch(&ticket, Kind::Set, Cause::Status(304));
-                        self.persist_not_modified(ticket.key());
-                        return Ok(self.current_value(ticket.key()));
-                    }
-                    // Memory dropped the entry meanwhile, or something overtook the request:
-                    // ask again, for the whole body.
-                    Some(Completion::Discarded(_)) | None => {
-                        allow_conditional = false;
-                        ticket = self.with_cache(|c| c.begin_fetch(ticket.key(), now()))?;
-                        continue;
-                    }
-                }
-            }
-            let arrival = Arrival {
-                page_type: options.page_type,
-                tags: headers::tags(&fetched.headers)
-                    .into_iter()
-                    .chain(options.tags.iter().cloned())
-                    .collect(),
-                server_time: headers::date(&fetched.headers),
-                max_age_cap: control.max_age,
-                fingerprint: fingerprint(&fetched.body),
-                body_size: u32::try_from(fetched.body.len()).unwrap_or(u32::MAX),
-                prefetch: options.prefetch,
-            };
-            let completion = self.with_cache(|c| {
-                c.complete_fetch(&ticket, arrival, now(), || decode(ticket.key(), &fetched))
-            })?;
-            let completion = completion.inspect_err(|_| {
-                self.record_fetch(&ticket, Kind::Error, Cause::Decode);
-            })?;
-            self.record_completion(&ticket, &completion);
-            // After storing, so that the response's own headers do not fence it; its entry is
-            // spared, every other one they name is invalidated before the caller sees the value.
-            self.apply_headers(&fetched.headers, ticket.key(), Some(ticket.key()), None);
-            match completion {
-                Completion::Stored { changed } => {
-                    self.persist_response(ticket.key(), &fetched, &control);
-                    if changed {
-                        self.rebase_layers(ticket.key());
-                    }
-                    let value = self.current_value(ticket.key());
-                    if changed {
-                        self.notify(ticket.key(), &value);
-                    }
-                    return Ok(value);
-                }
-                Completion::Discarded(DiscardReason::Superseded) => {
-                    if let Some(newer) = self.newer_request(ticket.key(), token) {
-                        return JsFuture::from(newer).await.map_err(|e| {
-                            Error::Network {
-                                url: ticket.key().to_owned(),
-                                message: fetch::describe(&e),
-                            }
-                            .into()
-                        });
-                    }
-                    let current = self.current_value(ticket.key());
-                    if !current.is_undefined() {
-                        return Ok(current);
-                    }
-                }
-                Completion::Discarded(DiscardReason::InvalidatedInFlight) => {}
+                Step::Again(still_conditional) => conditional &= still_conditional,
             }
             ticket = self.with_cache(|c| c.begin_fetch(ticket.key(), now()))?;
         }
-        self.with_cache(|c| c.fail_fetch(&ticket))?;
+        self.fail_fetch(&ticket)?;
         Err(Error::Unsettled {
             url: ticket.key().to_owned(),
         }
         .into())
+    }
+
+    /// The `RequestInit` of a read: stored validators make it conditional (a 304 confirms
+    /// without a body). Also tells whether it is.
+    #[inline(never)]
+    fn request_init(&self, key: &str, init: &JsValue, conditional: bool) -> (JsValue, bool) {
+        match conditional.then(|| self.validators(key)).flatten() {
+            Some((etag, modified)) => (
+                persist::conditional_init(init, etag.as_deref(), modified.as_deref()),
+                true,
+            ),
+            None => (init.clone(), false),
+        }
+    }
+
+    fn fail_fetch(&self, ticket: &Ticket) -> Result<()> {
+        self.with_cache(|c| c.fail_fetch(ticket))
+    }
+
+    /// What a response (or a failed request) means for the read `ticket` stands for.
+    /// `context`: the read's options, whether the request was conditional, the generation it
+    /// started in and its task's token.
+    #[inline(never)]
+    fn on_response(
+        self: &Rc<Self>,
+        ticket: &Ticket,
+        context: (&ReadOptions, bool, u64, u64),
+        sent: Result<Fetched>,
+    ) -> Result<Step> {
+        let (options, validated, generation, token) = context;
+        let key = ticket.key();
+        let fetched = match sent {
+            Ok(f) if (200..300).contains(&f.status) || (f.status == 304 && validated) => f,
+            Ok(f) => {
+                self.fail_fetch(ticket)?;
+                self.record_fetch(ticket, Kind::Error, Cause::Status(f.status));
+                self.apply_headers(&f.headers, key, None, None);
+                self.apply_status(f.status, key);
+                return Err(Error::Status {
+                    url: key.to_owned(),
+                    status: f.status,
+                }
+                .into());
+            }
+            Err(e) => {
+                self.fail_fetch(ticket)?;
+                self.record_fetch(ticket, Kind::Error, Cause::Network);
+                return Err(e);
+            }
+        };
+        if self.destroyed.get() {
+            return Err(Error::Destroyed.into());
+        }
+        if self.generation.get() != generation {
+            // Cleared (or the user changed) meanwhile: the caller gets its answer, the
+            // cache keeps nothing of it.
+            self.fail_fetch(ticket)?;
+            return decode(key, &fetched).map(Step::Done);
+        }
+        let control = headers::cache_control(&fetched.headers);
+        if control.no_store {
+            self.fail_fetch(ticket)?;
+            self.apply_headers(&fetched.headers, key, None, None);
+            self.forget_persisted(key);
+            return decode(key, &fetched).map(Step::Done);
+        }
+        if fetched.status == 304 {
+            let arrival = Arrival {
+                server_time: headers::date(&fetched.headers),
+                max_age_cap: control.max_age,
+                ..Arrival::default()
+            };
+            let confirmed = self.with_cache(|c| c.confirm_not_modified(ticket, arrival, now()))?;
+            if let Some(Completion::Stored { .. }) = confirmed {
+                self.record_fetch(ticket, Kind::Set, Cause::Status(304));
+                self.persist_not_modified(key);
+                return Ok(Step::Done(self.current_value(key)));
+            }
+            // Memory dropped the entry meanwhile, or something overtook the request: ask
+            // again, for the whole body.
+            return Ok(Step::Again(false));
+        }
+        let arrival = Arrival {
+            page_type: options.page_type,
+            tags: headers::tags(&fetched.headers)
+                .into_iter()
+                .chain(options.tags.iter().cloned())
+                .collect(),
+            server_time: headers::date(&fetched.headers),
+            max_age_cap: control.max_age,
+            fingerprint: fingerprint(&fetched.body),
+            body_size: u32::try_from(fetched.body.len()).unwrap_or(u32::MAX),
+            prefetch: options.prefetch,
+        };
+        let completion = self
+            .with_cache(|c| c.complete_fetch(ticket, arrival, now(), || decode(key, &fetched)))?;
+        let completion = completion.inspect_err(|_| {
+            self.record_fetch(ticket, Kind::Error, Cause::Decode);
+        })?;
+        self.record_completion(ticket, &completion);
+        // After storing, so that the response's own headers do not fence it; its entry is
+        // spared, every other one they name is invalidated before the caller sees the value.
+        self.apply_headers(&fetched.headers, key, Some(key), None);
+        match completion {
+            Completion::Stored { changed } => {
+                self.persist_response(key, &fetched, &control);
+                if changed {
+                    self.rebase_layers(key);
+                }
+                let value = self.current_value(key);
+                if changed {
+                    self.notify(key, &value);
+                }
+                Ok(Step::Done(value))
+            }
+            Completion::Discarded(DiscardReason::Superseded) => {
+                if let Some(newer) = self.newer_request(key, token) {
+                    return Ok(Step::Join(newer));
+                }
+                let current = self.current_value(key);
+                Ok(if current.is_undefined() {
+                    Step::Again(true)
+                } else {
+                    Step::Done(current)
+                })
+            }
+            Completion::Discarded(DiscardReason::InvalidatedInFlight) => Ok(Step::Again(true)),
+        }
     }
 
     /// The promise of a request for `key` that another task (not `token`'s) owns, if any.
@@ -823,6 +865,17 @@ export function freshetJsonLength(value) {
 export function freshetCallQuietly(f, value) {
   try { f(value); } catch (_) {}
 }
+export function freshetQuietly(promise) {
+  return promise.catch(() => {});
+}
+export function freshetResolve(url) {
+  try { return new URL(url, window.location.href).href; } catch (_) { return undefined; }
+}
+export function freshetDescribe(e) {
+  if (e instanceof Error) return e.message;
+  if (typeof e === 'string') return e;
+  try { return JSON.stringify(e) ?? String(e); } catch (_) { return typeof e; }
+}
 "#)]
 extern "C" {
     /// The length of `JSON.stringify(value)` (0 when it throws or gives `undefined`), in one
@@ -835,7 +888,43 @@ extern "C" {
     /// cache and the other subscribers go on.
     #[wasm_bindgen(js_name = freshetCallQuietly)]
     fn call_quietly(f: &Function, value: &JsValue);
+    /// `promise.catch(() => {})`: a promise that never rejects (nobody need handle its error).
+    #[wasm_bindgen(js_name = freshetQuietly)]
+    pub(super) fn quietly(promise: &Promise) -> Promise;
+    /// `url` resolved against the page's address; `None` without a page or for a malformed URL.
+    #[wasm_bindgen(js_name = freshetResolve)]
+    fn resolve_js(url: &str) -> Option<String>;
+    /// See [`super::fetch::describe`].
+    #[wasm_bindgen(js_name = freshetDescribe)]
+    pub(super) fn describe_js(e: &JsValue) -> String;
 }
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `queueMicrotask` (windows and workers alike).
+    #[wasm_bindgen(js_name = queueMicrotask)]
+    fn queue_microtask(task: &JsValue);
+}
+
+/// What one response means for its read (see [`Runtime::run`]).
+enum Step {
+    /// The read's answer.
+    Done(JsValue),
+    /// A newer request for the key owns the answer: wait for it.
+    Join(Promise),
+    /// Ask again; `false` makes the next request unconditional.
+    Again(bool),
+}
+
+/// A task of the runtime as a promise. Every async path goes through this one instantiation of
+/// `future_to_promise` (each is another copy of its glue and task machinery).
+#[inline(never)]
+pub(crate) fn spawn(task: Pin<Box<dyn Future<Output = JsResult>>>) -> Promise {
+    future_to_promise(task)
+}
+
+/// The result of a task: a JS value, or what it rejects with.
+pub(crate) type JsResult = std::result::Result<JsValue, JsValue>;
 
 /// A synchronous read of `key`, recording for the memo how long its answer holds.
 fn read_and_record(
@@ -872,8 +961,7 @@ fn invalid(url: &str, reason: KeyError) -> Error {
 }
 
 fn resolve_against_page(url: &str) -> Option<String> {
-    let base = web_sys::window()?.location().href().ok()?;
-    Some(web_sys::Url::new_with_base(url, &base).ok()?.href())
+    resolve_js(url)
 }
 
 /// Decodes a body: JSON by content type, else the text itself.
@@ -889,9 +977,4 @@ fn decode(key: &str, fetched: &Fetched) -> Result<JsValue> {
         }
         .into()
     })
-}
-
-thread_local! {
-    // One shared no-op rejection handler for the whole module; it lives as long as the page.
-    static IGNORE: Closure<dyn FnMut(JsValue)> = Closure::new(|_| {});
 }

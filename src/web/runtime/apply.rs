@@ -3,11 +3,11 @@
 
 use std::rc::{Rc, Weak};
 
-use js_sys::{Function, Promise};
-use wasm_bindgen::closure::Closure;
+use js_sys::{Array, Function, Promise};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
-use web_sys::{Headers, Request, Response};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, Response};
 
 use crate::core::entry::InvalidationSource;
 use crate::core::invalidation::{Fence, Target};
@@ -17,7 +17,7 @@ use crate::error::Result;
 use super::super::broadcast::{Broadcast, TabEvent, WireTarget};
 use super::super::clock::now;
 use super::super::headers::header;
-use super::Runtime;
+use super::{spawn, Runtime};
 
 /// Settings of the invalidation protocol.
 #[derive(Debug, Clone, Default)]
@@ -162,34 +162,21 @@ impl Runtime {
             return;
         }
         let wire = targets.iter().filter_map(|t| match t {
-            Target::Key(k) => Some(WireTarget::Key(k.to_string())),
+            Target::Key(k) => Some(WireTarget::Key(String::from(&**k))),
             Target::All => Some(WireTarget::All),
             Target::PageType(id) => self
                 .with_cache_read(|c| c.config().page_types.name(*id).to_owned())
                 .ok()
                 .map(WireTarget::PageType),
-            Target::Tag(t) => Some(WireTarget::Tag(t.to_string())),
-            Target::TagPrefix(p) => Some(WireTarget::TagPrefix(p.to_string())),
-            Target::PathPrefix(p) => Some(WireTarget::PathPrefix(p.to_string())),
+            Target::Tag(t) => Some(WireTarget::Tag(String::from(&**t))),
+            Target::TagPrefix(p) => Some(WireTarget::TagPrefix(String::from(&**p))),
+            Target::PathPrefix(p) => Some(WireTarget::PathPrefix(String::from(&**p))),
         });
         let mut outbox = self.outbox.borrow_mut();
         let was_empty = outbox.is_empty();
         outbox.extend(wire);
         if was_empty && !outbox.is_empty() {
-            let weak = Rc::downgrade(self);
-            let flush = Closure::once_into_js(move |_: JsValue| {
-                if let Some(rt) = weak.upgrade() {
-                    rt.flush_outbox();
-                }
-            });
-            match web_sys::window() {
-                Some(window) => window.queue_microtask(flush.unchecked_ref()),
-                // No window (a worker): send now rather than never.
-                None => {
-                    drop(outbox);
-                    self.flush_outbox();
-                }
-            }
+            self.at_task_end(Runtime::flush_outbox);
         }
     }
 
@@ -289,9 +276,10 @@ impl Runtime {
     ) -> Promise {
         let rt = Rc::clone(self);
         let fetch = via.unwrap_or_else(|| self.fetch.clone());
-        future_to_promise(async move {
-            let method = request_method(&input, &init);
-            let url = request_url(&input);
+        spawn(Box::pin(async move {
+            let info = request_info(&input, &init);
+            let method = info.get(0).as_string().unwrap_or_default();
+            let url = info.get(1).as_string().unwrap_or_default();
             let sent = fetch.call2(&JsValue::UNDEFINED, &input, &init)?;
             let promise = sent
                 .dyn_into::<Promise>()
@@ -301,7 +289,7 @@ impl Runtime {
                 rt.after_fetch(r, &method, &url);
             }
             Ok(response)
-        })
+        }))
     }
 
     fn after_fetch(self: &Rc<Self>, response: &Response, method: &str, url: &str) {
@@ -339,50 +327,49 @@ fn origin_of_key(key: &str) -> &str {
 fn prefix_paths(plan: &mut Plan, origin: &str) {
     for target in &mut plan.targets {
         if let Target::PathPrefix(path) = target {
-            *path = format!("{origin}{path}").into();
+            *path = crate::web::concat(&[origin, path]).into();
         }
     }
 }
 
 fn describe(event: &TabEvent) -> String {
-    let mut parts = Vec::new();
-    if let Some(v) = &event.page_types {
-        parts.push(format!("X-Cache-Invalidate: {v}"));
+    let mut text = String::new();
+    for (name, value) in [
+        ("X-Cache-Invalidate: ", &event.page_types),
+        ("X-Cache-Invalidate-Keys: ", &event.keys),
+    ] {
+        if let Some(value) = value {
+            if !text.is_empty() {
+                text.push_str("; ");
+            }
+            text.push_str(name);
+            text.push_str(value);
+        }
     }
-    if let Some(v) = &event.keys {
-        parts.push(format!("X-Cache-Invalidate-Keys: {v}"));
+    if let Some((cut, _)) = text.char_indices().nth(CAUSE_CHARS) {
+        text.truncate(cut);
+        text.push('…');
     }
-    let text = parts.join("; ");
-    match text.char_indices().nth(CAUSE_CHARS) {
-        Some((cut, _)) => format!("{}…", text.get(..cut).unwrap_or("")),
-        None => text,
-    }
+    text
 }
 
-fn request_method(input: &JsValue, init: &JsValue) -> String {
-    let from_init = init
-        .is_object()
-        .then(|| js_sys::Reflect::get(init, &"method".into()).ok())
-        .flatten()
-        .and_then(|m| m.as_string());
-    from_init
-        .or_else(|| input.dyn_ref::<Request>().map(Request::method))
-        .unwrap_or_else(|| "GET".to_owned())
-        .to_ascii_uppercase()
+#[wasm_bindgen(inline_js = r#"
+export function freshetRequestInfo(input, init) {
+  const request = typeof Request === 'function' && input instanceof Request;
+  let method = typeof init === 'object' && init !== null ? init.method : undefined;
+  if (typeof method !== 'string') method = request ? input.method : 'GET';
+  // A URL object, or anything with a useful toString.
+  const url = typeof input === 'string' ? input
+    : request ? input.url
+    : input instanceof Object ? String(input) : '';
+  return [method.toUpperCase(), url];
 }
-
-fn request_url(input: &JsValue) -> String {
-    if let Some(s) = input.as_string() {
-        return s;
-    }
-    if let Some(r) = input.dyn_ref::<Request>() {
-        return r.url();
-    }
-    // A URL object, or anything with a useful toString.
-    input
-        .dyn_ref::<js_sys::Object>()
-        .map(|o| String::from(o.to_string()))
-        .unwrap_or_default()
+"#)]
+extern "C" {
+    /// `[method, url]` of a `fetch(input, init)` call: the method upper-cased (`init`'s, the
+    /// `Request`'s, or GET), the URL as given (a string, a `Request`'s, a `URL`'s text).
+    #[wasm_bindgen(js_name = freshetRequestInfo)]
+    fn request_info(input: &JsValue, init: &JsValue) -> Array;
 }
 
 #[cfg(test)]

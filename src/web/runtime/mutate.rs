@@ -6,10 +6,10 @@
 
 use std::rc::Rc;
 
-use js_sys::{Function, Promise};
+use js_sys::{Array, Function, Promise};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
-use web_sys::Response;
+use wasm_bindgen_futures::JsFuture;
 
 use crate::core::entry::InvalidationSource;
 use crate::core::invalidation::Target;
@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use super::super::clock::now;
 use super::super::fetch::describe;
 use super::super::memo;
-use super::{ReadOptions, Runtime};
+use super::{spawn, ReadOptions, Runtime};
 
 /// How a successful mutation's result reaches the cache.
 pub enum Populate {
@@ -61,6 +61,25 @@ pub struct Mutation {
     pub scope: Option<String>,
 }
 
+#[wasm_bindgen(inline_js = r#"
+export async function freshetOutcome(sent) {
+  const response = await sent;
+  if (!(typeof Response === 'function' && response instanceof Response)) return [0, response];
+  if (!response.ok) return [1, response.url, response.status];
+  const type = response.headers.get('content-type');
+  const json = type !== null && type.includes('json') && response.status !== 204;
+  return [0, json ? await response.json() : undefined];
+}
+"#)]
+extern "C" {
+    /// What a mutation's request (`sent`: its result, or a promise of it) came to: `[0, value]`
+    /// (anything but a `Response`; a response's JSON body, or `undefined` when it has none),
+    /// or `[1, url, status]` for a response that is not ok. Rejects as the request or the
+    /// body's parsing does.
+    #[wasm_bindgen(js_name = freshetOutcome)]
+    fn outcome_js(sent: &JsValue) -> Promise;
+}
+
 /// Applies a layer: a function is called with the value below it, anything else replaces it.
 fn apply(layer: &JsValue, base: Option<&JsValue>) -> std::result::Result<JsValue, JsValue> {
     match layer.dyn_ref::<Function>() {
@@ -98,17 +117,17 @@ impl Runtime {
             .and_then(|s| self.scopes.borrow().get(s).cloned());
         let rt = Rc::clone(self);
         let scope = mutation.scope.clone();
-        let promise = future_to_promise(async move {
+        let promise = spawn(Box::pin(async move {
             if let Some(previous) = previous {
                 // The previous mutation of the scope only has to end; its outcome is its own.
                 let _ = JsFuture::from(previous).await;
             }
             let outcome = rt.send(&mutation).await;
             rt.settle(&mutation, &layers, outcome).await
-        });
+        }));
         if let Some(scope) = scope {
             // The tail must never reject, or the next mutation would see its error.
-            let tail = super::IGNORE.with(|ignore| promise.catch(ignore));
+            let tail = super::quietly(&promise);
             self.scopes.borrow_mut().insert(scope, tail);
         }
         Ok(promise)
@@ -150,32 +169,16 @@ impl Runtime {
         } else {
             return Ok(JsValue::UNDEFINED);
         };
-        let resolved = JsFuture::from(
-            sent.dyn_into::<Promise>()
-                .unwrap_or_else(|v| Promise::resolve(&v)),
-        )
-        .await?;
-        let Some(response) = resolved.dyn_ref::<Response>() else {
-            return Ok(resolved);
-        };
-        if !response.ok() {
-            let url = response.url();
+        let outcome = JsFuture::from(outcome_js(&sent)).await?;
+        let outcome = outcome.unchecked_into::<Array>();
+        if outcome.get(0).is_truthy() {
             return Err(Error::Status {
-                url,
-                status: response.status(),
+                url: outcome.get(1).as_string().unwrap_or_default(),
+                status: outcome.get(2).as_f64().unwrap_or(0.0) as u16,
             }
             .into());
         }
-        let json = response
-            .headers()
-            .get("content-type")
-            .ok()
-            .flatten()
-            .is_some_and(|t| crate::core::text::find(&t, "json").is_some());
-        if !json || response.status() == 204 {
-            return Ok(JsValue::UNDEFINED);
-        }
-        JsFuture::from(response.json()?).await
+        Ok(outcome.get(1))
     }
 
     /// Confirms or rolls back the layers once the request ended.

@@ -6,8 +6,7 @@
 
 use std::rc::Rc;
 
-use js_sys::Reflect;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 use super::Runtime;
 use crate::core::cache::{Cache, Restored};
@@ -19,7 +18,6 @@ use crate::store::tier::{Lookup, NativeBody, StorageTier, TierConfig, Times, ANO
 use crate::web::clock::now;
 use crate::web::fetch::Fetched;
 use crate::web::headers;
-use crate::web::listener::EventListener;
 use crate::web::local_storage::{ReadRecord, WebStorage};
 
 #[wasm_bindgen::prelude::wasm_bindgen]
@@ -111,27 +109,16 @@ impl Runtime {
         let Some(window) = web_sys::window() else {
             return;
         };
-        let mut signals = self.signals.borrow_mut();
-        let weak = Rc::downgrade(self);
-        signals.extend(EventListener::new(&window, "pagehide", move |_| {
-            if let Some(rt) = weak.upgrade() {
-                rt.flush_storage_hidden();
-            }
-        }));
+        self.on(&window, "pagehide", |rt| rt.flush_storage_hidden());
         if let Some(document) = window.document() {
-            let weak = Rc::downgrade(self);
-            let hidden = document.clone();
-            signals.extend(EventListener::new(
-                &document,
-                "visibilitychange",
-                move |_| {
-                    if hidden.visibility_state() == web_sys::VisibilityState::Hidden {
-                        if let Some(rt) = weak.upgrade() {
-                            rt.flush_storage_hidden();
-                        }
-                    }
-                },
-            ));
+            self.on(&document, "visibilitychange", |rt| {
+                let hidden = web_sys::window()
+                    .and_then(|w| w.document())
+                    .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Hidden);
+                if hidden {
+                    rt.flush_storage_hidden();
+                }
+            });
         }
     }
 
@@ -154,12 +141,7 @@ impl Runtime {
         if self.flush_scheduled.replace(true) {
             return;
         }
-        let weak = Rc::downgrade(self);
-        wasm_bindgen_futures::spawn_local(async move {
-            if let Some(rt) = weak.upgrade() {
-                rt.flush_storage();
-            }
-        });
+        self.at_task_end(Runtime::flush_storage);
     }
 
     /// On a memory miss, puts the persisted entry of `key` back into memory (original times,
@@ -422,7 +404,7 @@ impl Runtime {
             let e = c.inspect(key)?;
             Some(Meta {
                 page_type: c.config().page_types.name(e.page_type).to_owned(),
-                tags: e.tags.iter().map(|t| t.to_string()).collect(),
+                tags: e.tags.iter().map(|t| String::from(&**t)).collect(),
                 received_at: e.received_at,
                 server_time: e.server_time,
                 stale_at: e.stale_at,
@@ -486,7 +468,7 @@ fn split_pending(text: &str) -> ReadRecord {
             body_size: 0,
         };
     };
-    let head = format!("{magic}\n{key}\n{line}");
+    let head = crate::web::concat(&[magic, "\n", key, "\n", line]);
     let json = codec::decode_head(&head).is_some_and(|(_, meta)| meta.json);
     let text = js_sys::JsString::from(body);
     let value = if json {
@@ -510,33 +492,28 @@ fn times(meta: &Meta) -> Times {
     }
 }
 
-/// `init` with `If-None-Match` / `If-Modified-Since` added (a copy; the caller's is untouched).
-pub fn conditional_init(
-    init: &JsValue,
-    etag: Option<&str>,
-    last_modified: Option<&str>,
-) -> JsValue {
-    let copy = js_sys::Object::new();
-    if init.is_object() {
-        js_sys::Object::assign(&copy, init.unchecked_ref());
-    }
-    // `new Headers(init.headers)` accepts every form `fetch` does (Headers, pairs, a record).
-    // (The binding named for sequences calls that same constructor with any value.)
-    let original = if init.is_object() {
-        Reflect::get(init, &"headers".into()).unwrap_or(JsValue::UNDEFINED)
-    } else {
-        JsValue::UNDEFINED
-    };
-    let Ok(headers) = web_sys::Headers::new_with_str_sequence_sequence(&original) else {
-        return init.clone();
-    };
-    // Header names and values we set are valid; a failure would only drop the condition.
-    if let Some(etag) = etag {
-        let _ = headers.set("If-None-Match", etag);
-    }
-    if let Some(date) = last_modified {
-        let _ = headers.set("If-Modified-Since", date);
-    }
-    let _ = Reflect::set(&copy, &"headers".into(), &headers);
-    copy.into()
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
+export function freshetConditional(init, etag, modified) {
+  const copy = {};
+  const given = typeof init === 'object' && init !== null;
+  if (given) Object.assign(copy, init);
+  // `new Headers(init.headers)` accepts every form `fetch` does (Headers, pairs, a record).
+  let headers;
+  try { headers = new Headers(given ? init.headers : undefined); } catch (_) { return init; }
+  // Validators we stored came from response headers; a failure would only drop the condition.
+  try { if (etag != null) headers.set('If-None-Match', etag); } catch (_) {}
+  try { if (modified != null) headers.set('If-Modified-Since', modified); } catch (_) {}
+  copy.headers = headers;
+  return copy;
+}
+"#)]
+extern "C" {
+    /// `init` with `If-None-Match` / `If-Modified-Since` added (a copy; the caller's is
+    /// untouched; `init` itself if its headers are unusable).
+    #[wasm_bindgen(js_name = freshetConditional)]
+    pub fn conditional_init(
+        init: &JsValue,
+        etag: Option<&str>,
+        last_modified: Option<&str>,
+    ) -> JsValue;
 }
