@@ -8,7 +8,7 @@
 
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Reflect};
+use js_sys::{Array, Function, Promise, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
@@ -20,6 +20,7 @@ use crate::core::prefetch::{Network, Owner};
 export function freshetTriggers(call) {
   // id -> [element whose removal ends the trigger, or null; functions that undo it]
   const all = new Map();
+  const waiting = new Map();
   let watch = null, predict = null, closed = false, freed = false;
   const send = (op, id, value) => { if (!freed) call(op, id, value); };
   const end = (id) => {
@@ -142,6 +143,19 @@ export function freshetTriggers(call) {
       else add(id, kind === 3 ? null : element, stops);
       return () => { end(id); send(2, id); };
     },
+    // A promise for owner id, resolved by done(id).
+    wait(id) {
+      return new Promise((resolve) => waiting.set(id, resolve));
+    },
+    done(id) {
+      const resolve = waiting.get(id);
+      waiting.delete(id);
+      if (resolve) resolve();
+    },
+    // Tells the runtime when the request of a prefetch settles (1: with data).
+    after(promise, key) {
+      promise.then(() => send(3, 1, key), () => send(3, 0, key));
+    },
     // 0: how many triggers; 1: prefetch predictions at idle (replacing a pending one);
     // 2: end every trigger (destroy); 3: the runtime is gone.
     op(code) {
@@ -184,6 +198,15 @@ extern "C" {
 
     #[wasm_bindgen(method, js_name = op)]
     fn op_js(this: &Triggers, code: u32) -> u32;
+
+    #[wasm_bindgen(method)]
+    fn wait(this: &Triggers, id: Owner) -> Promise;
+
+    #[wasm_bindgen(method)]
+    fn done(this: &Triggers, id: Owner);
+
+    #[wasm_bindgen(method, js_name = after)]
+    fn after_js(this: &Triggers, promise: &Promise, key: &str);
 }
 
 /// What a trigger waits for.
@@ -268,6 +291,21 @@ impl Dom {
     /// call is replaced.
     pub fn predict_at_idle(&self) {
         self.triggers.op_js(1);
+    }
+
+    /// A promise that [`Dom::resolve`] resolves.
+    pub fn wait(&self, id: Owner) -> Promise {
+        self.triggers.wait(id)
+    }
+
+    /// Resolves the promise of [`Dom::wait`] for `id`, if there is one.
+    pub fn resolve(&self, id: Owner) {
+        self.triggers.done(id);
+    }
+
+    /// Calls back with op 3, the key and whether it was fulfilled when `promise` settles.
+    pub fn after(&self, promise: &Promise, key: &str) {
+        self.triggers.after_js(promise, key);
     }
 
     /// Ends every trigger and refuses new ones (they are undone at once).

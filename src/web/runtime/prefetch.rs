@@ -9,11 +9,9 @@ use std::rc::Rc;
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 use super::{ReadOptions, Runtime};
 use crate::core::prefetch::{Owner, Predictor, PrefetchStats, SkipReason};
-use crate::core::FastMap;
 use crate::web::clock::now;
 use crate::web::prefetch::{keys_of, network, Dom, TriggerSpec};
 
@@ -23,8 +21,9 @@ pub struct State {
     next_owner: Cell<Owner>,
     /// The triggers' JS side, made at the first trigger (or prediction).
     dom: RefCell<Option<Dom>>,
-    /// `resolve` of the promise of each `preload` / `prefetchBatch` not yet settled.
-    waiters: RefCell<FastMap<Owner, Function>>,
+    /// Owners of the `preload` / `prefetchBatch` promises not yet settled (their `resolve` is
+    /// kept by the JS side).
+    waiters: RefCell<Vec<Owner>>,
     predictor: RefCell<Predictor>,
     /// The app's `prefetch.routeKeys(route)`: the data keys a route needs.
     route_keys: RefCell<Option<Function>>,
@@ -81,13 +80,8 @@ impl Runtime {
                 ..ReadOptions::default()
             };
             match self.start_fetch(key.to_string(), options) {
-                Ok(promise) => {
-                    let rt = Rc::clone(self);
-                    spawn_local(async move {
-                        let ok = JsFuture::from(promise).await.is_ok();
-                        rt.end_prefetch(&key, ok);
-                    });
-                }
+                // The JS side calls back (op 3) when it settles.
+                Ok(promise) => self.with_dom(|dom| dom.after(&promise, &key)),
                 // Busy: a callback of ours is running; counted as failed, and the loop goes on.
                 Err(_) => {
                     let _ = self.with_cache_read(|c| c.finish_prefetch(&key, false));
@@ -96,6 +90,7 @@ impl Runtime {
         }
     }
 
+    /// The prefetch request for `key` ended, with data (`ok`) or not.
     fn end_prefetch(self: &Rc<Self>, key: &str, ok: bool) {
         let owner = self
             .with_cache_read(|c| c.finish_prefetch(key, ok))
@@ -115,11 +110,17 @@ impl Runtime {
         if pending > 0 {
             return;
         }
-        let waiter = self.prefetch.waiters.borrow_mut().remove(&owner);
-        if let Some(resolve) = waiter {
+        let waited = {
+            let mut waiters = self.prefetch.waiters.borrow_mut();
+            let index = waiters.iter().position(|w| *w == owner);
+            index.map(|i| waiters.swap_remove(i)).is_some()
+        };
+        if waited {
             let _ = self.with_cache_read(|c| c.prefetch_mut().cancel(owner));
             // Resolving a promise runs no app code synchronously.
-            let _ = resolve.call0(&JsValue::UNDEFINED);
+            if let Some(dom) = self.prefetch.dom.borrow().as_ref() {
+                dom.resolve(owner);
+            }
         }
     }
 
@@ -131,11 +132,8 @@ impl Runtime {
         concurrency: Option<usize>,
     ) -> (Owner, Promise) {
         let owner = self.new_prefetch_owner();
-        let mut resolve = None;
-        let promise = Promise::new(&mut |res, _| resolve = Some(res));
-        if let Some(resolve) = resolve {
-            self.prefetch.waiters.borrow_mut().insert(owner, resolve);
-        }
+        let promise = self.with_dom(|dom| dom.wait(owner));
+        self.prefetch.waiters.borrow_mut().push(owner);
         if let Some(limit) = concurrency {
             let _ = self.with_cache_read(|c| c.prefetch_mut().limit_owner(owner, limit));
         }
@@ -176,7 +174,7 @@ impl Runtime {
 
     /// What the triggers' JS side calls: `0`: prefetch `value`'s keys for `owner` (from the
     /// app's key function for links: anything but keys counts as invalid); `1`: the
-    /// predictions are due; `2`: `owner` was cancelled.
+    /// predictions are due; `2`: `owner` was cancelled; `3`: the prefetch of key `value` ended.
     pub(crate) fn on_trigger(self: &Rc<Self>, op: u32, owner: Owner, value: &JsValue) {
         match op {
             0 => match keys_of(value) {
@@ -184,7 +182,9 @@ impl Runtime {
                 None => self.count_invalid_prefetch(),
             },
             1 => self.prefetch_predicted(),
-            _ => self.cancel_prefetch(owner),
+            2 => self.cancel_prefetch(owner),
+            // `owner` is 1 when the request ended with data.
+            _ => self.end_prefetch(&value.as_string().unwrap_or_default(), owner == 1),
         }
     }
 
@@ -248,7 +248,7 @@ impl Runtime {
                 dom.close();
             }
         }
-        let owners: Vec<Owner> = self.prefetch.waiters.borrow().keys().copied().collect();
+        let owners: Vec<Owner> = self.prefetch.waiters.borrow().clone();
         for owner in owners {
             if destroying {
                 let _ = self.with_cache_read(|c| c.prefetch_mut().cancel(owner));
