@@ -177,6 +177,7 @@ export function freshetTriggers(call) {
 "#)]
 extern "C" {
     /// The JS side of one cache's triggers.
+    #[derive(Clone)]
     pub type Triggers;
 
     #[wasm_bindgen(js_name = freshetTriggers)]
@@ -199,11 +200,11 @@ extern "C" {
     #[wasm_bindgen(method, js_name = op)]
     fn op_js(this: &Triggers, code: u32) -> u32;
 
-    #[wasm_bindgen(method)]
-    fn wait(this: &Triggers, id: Owner) -> Promise;
+    #[wasm_bindgen(method, js_name = wait)]
+    fn wait_js(this: &Triggers, id: Owner) -> Promise;
 
-    #[wasm_bindgen(method)]
-    fn done(this: &Triggers, id: Owner);
+    #[wasm_bindgen(method, js_name = done)]
+    fn done_js(this: &Triggers, id: Owner);
 
     #[wasm_bindgen(method, js_name = after)]
     fn after_js(this: &Triggers, promise: &Promise, key: &str);
@@ -265,13 +266,20 @@ impl Dom {
         }
     }
 
+    /// The JS side.
+    pub fn triggers(&self) -> &Triggers {
+        &self.triggers
+    }
+}
+
+impl Triggers {
     /// Registers `spec` for `id`; returns its cancel function (calling it twice is harmless).
     /// Fails only for a malformed selector or root margin.
     pub fn add(&self, id: Owner, spec: &TriggerSpec<'_>) -> Result<Function, JsValue> {
         let delay = spec
             .delay
             .map_or(-1, |ms| i32::try_from(ms).unwrap_or(i32::MAX));
-        self.triggers.on_js(
+        self.on_js(
             spec.kind as u32,
             id,
             spec.element,
@@ -284,33 +292,33 @@ impl Dom {
 
     /// How many triggers are registered.
     pub fn count(&self) -> usize {
-        self.triggers.op_js(0) as usize
+        self.op_js(0) as usize
     }
 
     /// Calls back with op 1 when the browser is next idle (at the latest after 2 s); a pending
     /// call is replaced.
     pub fn predict_at_idle(&self) {
-        self.triggers.op_js(1);
+        self.op_js(1);
     }
 
-    /// A promise that [`Dom::resolve`] resolves.
+    /// A promise that [`Triggers::resolve`] resolves.
     pub fn wait(&self, id: Owner) -> Promise {
-        self.triggers.wait(id)
+        self.wait_js(id)
     }
 
-    /// Resolves the promise of [`Dom::wait`] for `id`, if there is one.
+    /// Resolves the promise of [`Triggers::wait`] for `id`, if there is one.
     pub fn resolve(&self, id: Owner) {
-        self.triggers.done(id);
+        self.done_js(id);
     }
 
     /// Calls back with op 3, the key and whether it was fulfilled when `promise` settles.
     pub fn after(&self, promise: &Promise, key: &str) {
-        self.triggers.after_js(promise, key);
+        self.after_js(promise, key);
     }
 
     /// Ends every trigger and refuses new ones (they are undone at once).
     pub fn close(&self) {
-        self.triggers.op_js(2);
+        self.op_js(2);
     }
 }
 

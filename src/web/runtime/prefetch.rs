@@ -13,7 +13,7 @@ use wasm_bindgen::JsValue;
 use super::{ReadOptions, Runtime};
 use crate::core::prefetch::{Owner, Predictor, PrefetchStats, SkipReason};
 use crate::web::clock::now;
-use crate::web::prefetch::{keys_of, network, Dom, TriggerSpec};
+use crate::web::prefetch::{keys_of, network, Dom, TriggerSpec, Triggers};
 
 /// Prefetch state of one runtime that is not the core's (the core holds queue and counters).
 #[derive(Default)]
@@ -81,7 +81,7 @@ impl Runtime {
             };
             match self.start_fetch(key.to_string(), options) {
                 // The JS side calls back (op 3) when it settles.
-                Ok(promise) => self.with_dom(|dom| dom.after(&promise, &key)),
+                Ok(promise) => self.triggers().after(&promise, &key),
                 // Busy: a callback of ours is running; counted as failed, and the loop goes on.
                 Err(_) => {
                     let _ = self.with_cache_read(|c| c.finish_prefetch(&key, false));
@@ -119,7 +119,7 @@ impl Runtime {
             let _ = self.with_cache_read(|c| c.prefetch_mut().cancel(owner));
             // Resolving a promise runs no app code synchronously.
             if let Some(dom) = self.prefetch.dom.borrow().as_ref() {
-                dom.resolve(owner);
+                dom.triggers().resolve(owner);
             }
         }
     }
@@ -132,7 +132,7 @@ impl Runtime {
         concurrency: Option<usize>,
     ) -> (Owner, Promise) {
         let owner = self.new_prefetch_owner();
-        let promise = self.with_dom(|dom| dom.wait(owner));
+        let promise = self.triggers().wait(owner);
         self.prefetch.waiters.borrow_mut().push(owner);
         if let Some(limit) = concurrency {
             let _ = self.with_cache_read(|c| c.prefetch_mut().limit_owner(owner, limit));
@@ -155,21 +155,21 @@ impl Runtime {
         owner: Owner,
         spec: &TriggerSpec<'_>,
     ) -> Result<Function, JsValue> {
-        self.with_dom(|dom| dom.add(owner, spec))
+        self.triggers().add(owner, spec)
     }
 
-    /// Runs `f` on the triggers' JS side, made if need be.
-    fn with_dom<T>(self: &Rc<Self>, f: impl FnOnce(&Dom) -> T) -> T {
+    /// The triggers' JS side, made if need be.
+    fn triggers(self: &Rc<Self>) -> Triggers {
         let mut slot = self.prefetch.dom.borrow_mut();
-        // Registering calls back into wasm never (callbacks come from later events).
-        f(slot.get_or_insert_with(|| {
+        let dom = slot.get_or_insert_with(|| {
             let dom = Dom::new(self);
             // After `destroy`, triggers are undone as soon as they are made.
             if self.destroyed.get() {
-                dom.close();
+                dom.triggers().close();
             }
             dom
-        }))
+        });
+        dom.triggers().clone()
     }
 
     /// What the triggers' JS side calls: `0`: prefetch `value`'s keys for `owner` (from the
@@ -200,7 +200,7 @@ impl Runtime {
             return;
         }
         // Replacing a pending one cancels it: only the newest route's predictions matter.
-        self.with_dom(Dom::predict_at_idle);
+        self.triggers().predict_at_idle();
     }
 
     fn prefetch_predicted(self: &Rc<Self>) {
@@ -245,7 +245,7 @@ impl Runtime {
     pub(super) fn reset_prefetch(&self, destroying: bool) {
         if destroying {
             if let Some(dom) = self.prefetch.dom.borrow().as_ref() {
-                dom.close();
+                dom.triggers().close();
             }
         }
         let owners: Vec<Owner> = self.prefetch.waiters.borrow().clone();
@@ -259,6 +259,7 @@ impl Runtime {
 
     /// How many prefetch triggers are registered (for tests of cleanup).
     pub fn prefetch_triggers(&self) -> usize {
-        self.prefetch.dom.borrow().as_ref().map_or(0, Dom::count)
+        let dom = self.prefetch.dom.borrow();
+        dom.as_ref().map_or(0, |dom| dom.triggers().count())
     }
 }
