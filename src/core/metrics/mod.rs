@@ -235,10 +235,12 @@ impl Metrics {
 
     /// Forgets every event, count and alert (the memo cell position is kept).
     pub fn clear(&mut self, now: Millis) {
-        let memo_seen = self.memo_seen;
-        let thresholds = self.alerts.thresholds().clone();
-        *self = Metrics::new(now);
-        self.memo_seen = memo_seen;
-        self.alerts = Alerts::new(thresholds);
+        // In place: rebuilding the whole log would copy it and its thresholds around.
+        self.events.clear();
+        self.strings = KeyInterner::default();
+        self.buckets.clear();
+        self.totals = Counts::default();
+        self.since = now;
+        self.alerts.reset();
     }
 }
