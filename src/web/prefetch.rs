@@ -11,7 +11,7 @@ use std::rc::Rc;
 use js_sys::{Array, Function, Promise, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use super::runtime::Runtime;
 use crate::core::prefetch::{Network, Owner};
@@ -22,7 +22,8 @@ export function freshetTriggers(call) {
   const all = new Map();
   const waiting = new Map();
   let watch = null, predict = null, closed = false, freed = false;
-  const send = (op, id, value) => { if (!freed) call(op, id, value); };
+  // One argument: the runtime's closure then shares its type (and glue) with others.
+  const send = (op, id, value) => { if (!freed) call([op, id, value]); };
   const end = (id) => {
     const trigger = all.get(id);
     if (trigger) { all.delete(id); for (const stop of trigger[1]) stop(); }
@@ -246,20 +247,21 @@ pub struct TriggerSpec<'a> {
 /// One cache's triggers, and the closure through which they call the runtime back.
 pub struct Dom {
     triggers: Triggers,
-    _call: Closure<dyn FnMut(u32, u32, JsValue)>,
+    _call: Closure<dyn FnMut(JsValue)>,
 }
 
 impl Dom {
     /// The triggers of `rt`; they hold it weakly.
     pub fn new(rt: &Rc<Runtime>) -> Self {
         let weak = Rc::downgrade(rt);
-        let call = Closure::<dyn FnMut(u32, u32, JsValue)>::new(
-            move |op: u32, id: Owner, value: JsValue| {
-                if let Some(rt) = weak.upgrade() {
-                    rt.on_trigger(op, id, &value);
-                }
-            },
-        );
+        // `[op, id, value]`, see `Runtime::on_trigger`.
+        let call = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| {
+            let message: Array = message.unchecked_into();
+            let number = |i| message.get(i).as_f64().unwrap_or(-1.0) as u32;
+            if let Some(rt) = weak.upgrade() {
+                rt.on_trigger(number(0), number(1), &message.get(2));
+            }
+        });
         Dom {
             triggers: triggers_js(call.as_ref()),
             _call: call,
