@@ -3,7 +3,6 @@
 use std::rc::Rc;
 
 use js_sys::{Function, Object, Promise, Reflect};
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
@@ -11,7 +10,7 @@ use super::cache::FreshetCache;
 use super::options::{bad, count, field, millis, text};
 use crate::core::prefetch::Owner;
 use crate::error::Result;
-use crate::web::prefetch::{self, LinkTrigger, Links};
+use crate::web::prefetch::{keys_of, TriggerKind, TriggerSpec};
 use crate::web::runtime::{Runtime, RuntimeConfig};
 
 /// Reads `prefetch: { concurrency, perMinute, hoverDelay, predictions }` (and checks
@@ -55,41 +54,27 @@ pub fn route_keys(prefetch: &JsValue) -> Result<Option<Function>> {
         .map_err(|_| bad("prefetch.routeKeys", "a function (route) => string[]"))
 }
 
-/// One URL or an array of URLs.
+/// One URL or an array of URLs (checked: the trigger copies it as it is).
 fn urls(value: &JsValue, name: &str) -> Result<Vec<String>> {
-    if let Some(url) = value.as_string() {
-        return Ok(vec![url]);
+    keys_of(value).ok_or_else(|| bad(name, "a URL or an array of URLs"))
+}
+
+fn element(value: &JsValue, name: &str) -> Result<()> {
+    if value.is_instance_of::<Element>() {
+        Ok(())
+    } else {
+        Err(bad(name, "an Element"))
     }
-    let expected = "a URL or an array of URLs";
-    if !js_sys::Array::is_array(value) {
-        return Err(bad(name, expected));
-    }
-    js_sys::Array::from(value)
-        .iter()
-        .map(|u| u.as_string().ok_or_else(|| bad(name, expected)))
-        .collect()
 }
 
-fn as_element(value: JsValue, name: &str) -> Result<Element> {
-    value
-        .dyn_into::<Element>()
-        .map_err(|_| bad(name, "an Element"))
-}
-
-fn small(ms: Option<crate::core::Millis>) -> Option<u32> {
-    ms.map(|n| u32::try_from(n).unwrap_or(u32::MAX))
-}
-
-/// The function that cancels trigger or batch `owner`; calling it twice is harmless.
-fn canceller(runtime: &Rc<Runtime>, owner: Owner) -> Function {
-    let weak = Rc::downgrade(runtime);
-    let cancel = Closure::<dyn FnMut()>::new(move || {
-        if let Some(runtime) = weak.upgrade() {
-            runtime.cancel_prefetch(owner);
-        }
-    });
-    // Owned by the JS function from here on; freed when it is garbage-collected.
-    cancel.into_js_value().unchecked_into()
+/// Registers a trigger of `kind` for a new owner; returns its cancel function.
+fn trigger(
+    runtime: &Rc<Runtime>,
+    owner: Option<Owner>,
+    spec: TriggerSpec<'_>,
+) -> std::result::Result<Function, JsValue> {
+    let owner = owner.unwrap_or_else(|| runtime.new_prefetch_owner());
+    runtime.add_prefetch_trigger(owner, &spec)
 }
 
 fn set(object: &Object, name: &str, value: &JsValue) {
@@ -119,11 +104,18 @@ impl FreshetCache {
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] key: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "{ delay?: number }")] options: JsValue,
     ) -> std::result::Result<Function, JsValue> {
-        let element = as_element(element, "prefetchOnHover element")?;
-        let urls = urls(&key, "prefetchOnHover key")?;
+        self::element(&element, "prefetchOnHover element")?;
+        urls(&key, "prefetchOnHover key")?;
         let delay = millis(&options, "delay")?.unwrap_or_else(|| self.runtime.hover_delay());
-        let id = prefetch::on_hover(&self.runtime, &element, urls, delay);
-        Ok(canceller(&self.runtime, id))
+        let spec = TriggerSpec {
+            kind: TriggerKind::Hover,
+            element: &element,
+            keys: &key,
+            delay: Some(delay),
+            selector: None,
+            root_margin: None,
+        };
+        trigger(&self.runtime, None, spec)
     }
 
     /// Prefetches `key` once `element` comes into view (grown by `rootMargin`, e.g. `"200px"`).
@@ -135,12 +127,19 @@ impl FreshetCache {
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] key: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "{ rootMargin?: string }")] options: JsValue,
     ) -> std::result::Result<Function, JsValue> {
-        let element = as_element(element, "prefetchOnVisible element")?;
-        let urls = urls(&key, "prefetchOnVisible key")?;
+        self::element(&element, "prefetchOnVisible element")?;
+        urls(&key, "prefetchOnVisible key")?;
         let margin = text(&options, "rootMargin")?;
-        let id = prefetch::on_visible(&self.runtime, &element, urls, margin.as_deref())
-            .map_err(|_| bad("rootMargin", "a CSS margin like \"200px\" or \"10% 0px\""))?;
-        Ok(canceller(&self.runtime, id))
+        let spec = TriggerSpec {
+            kind: TriggerKind::Visible,
+            element: &element,
+            keys: &key,
+            delay: None,
+            selector: None,
+            root_margin: margin.as_deref(),
+        };
+        trigger(&self.runtime, None, spec)
+            .map_err(|_| bad("rootMargin", "a CSS margin like \"200px\" or \"10% 0px\"").into())
     }
 
     /// Prefetches `keys` when the browser is next idle (`requestIdleCallback`, at the latest
@@ -151,10 +150,16 @@ impl FreshetCache {
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] keys: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "{ timeout?: number }")] options: JsValue,
     ) -> std::result::Result<Function, JsValue> {
-        let urls = urls(&keys, "prefetchOnIdle keys")?;
-        let timeout = small(millis(&options, "timeout")?);
-        let id = prefetch::on_idle(&self.runtime, urls, timeout);
-        Ok(canceller(&self.runtime, id))
+        urls(&keys, "prefetchOnIdle keys")?;
+        let spec = TriggerSpec {
+            kind: TriggerKind::Idle,
+            element: &JsValue::UNDEFINED,
+            keys: &keys,
+            delay: millis(&options, "timeout")?,
+            selector: None,
+            root_margin: None,
+        };
+        trigger(&self.runtime, None, spec)
     }
 
     /// Prefetches `keys` with at most `concurrency` of them open at once (and never more than
@@ -178,7 +183,19 @@ impl FreshetCache {
         let (owner, done) = self.runtime.prefetch_tracked(&urls, concurrency);
         let batch = Object::new();
         set(&batch, "done", &done);
-        set(&batch, "cancel", &canceller(&self.runtime, owner));
+        let spec = TriggerSpec {
+            kind: TriggerKind::None,
+            element: &JsValue::UNDEFINED,
+            keys: &JsValue::UNDEFINED,
+            delay: None,
+            selector: None,
+            root_margin: None,
+        };
+        set(
+            &batch,
+            "cancel",
+            &trigger(&self.runtime, Some(owner), spec)?.into(),
+        );
         Ok(batch.into())
     }
 
@@ -191,30 +208,33 @@ impl FreshetCache {
         #[wasm_bindgen(unchecked_param_type = "Element")] root: JsValue,
         #[wasm_bindgen(unchecked_param_type = "PrefetchLinksOptions")] options: JsValue,
     ) -> std::result::Result<Function, JsValue> {
-        let root = as_element(root, "prefetchLinks root")?;
-        let keys = field(&options, "keys")
-            .dyn_into::<Function>()
-            .map_err(|_| {
-                bad(
-                    "prefetchLinks keys",
-                    "a function (href, element) => string[]",
-                )
-            })?;
-        let trigger = match text(&options, "trigger")?.as_deref() {
-            None | Some("hover") => LinkTrigger::Hover,
-            Some("visible") => LinkTrigger::Visible,
+        element(&root, "prefetchLinks root")?;
+        let keys = field(&options, "keys");
+        if !keys.is_function() {
+            return Err(bad(
+                "prefetchLinks keys",
+                "a function (href, element) => string[]",
+            )
+            .into());
+        }
+        let kind = match text(&options, "trigger")?.as_deref() {
+            None | Some("hover") => TriggerKind::HoverLinks,
+            Some("visible") => TriggerKind::VisibleLinks,
             Some(_) => return Err(bad("prefetchLinks trigger", "\"hover\" or \"visible\"").into()),
         };
-        let links = Links {
-            selector: text(&options, "selector")?.unwrap_or_else(|| "a[data-prefetch]".into()),
-            keys,
-            trigger,
-            delay: millis(&options, "delay")?.unwrap_or_else(|| self.runtime.hover_delay()),
-            root_margin: text(&options, "rootMargin")?,
+        let selector = text(&options, "selector")?;
+        let delay = millis(&options, "delay")?.unwrap_or_else(|| self.runtime.hover_delay());
+        let root_margin = text(&options, "rootMargin")?;
+        let spec = TriggerSpec {
+            kind,
+            element: &root,
+            keys: &keys,
+            delay: Some(delay),
+            selector: Some(selector.as_deref().unwrap_or("a[data-prefetch]")),
+            root_margin: root_margin.as_deref(),
         };
-        let id = prefetch::on_links(&self.runtime, &root, links)
-            .map_err(|_| bad("prefetchLinks selector or rootMargin", "valid CSS"))?;
-        Ok(canceller(&self.runtime, id))
+        trigger(&self.runtime, None, spec)
+            .map_err(|_| bad("prefetchLinks selector or rootMargin", "valid CSS").into())
     }
 
     /// Tells the predictor the app navigated to `route`; at idle, the data of the routes that

@@ -12,8 +12,6 @@
 
 use std::collections::VecDeque;
 
-use crate::core::FastMap;
-
 use super::Millis;
 
 mod predictor;
@@ -111,6 +109,7 @@ struct Queued {
 
 #[derive(Debug)]
 struct Active {
+    key: Box<str>,
     owner: Owner,
     /// An app read joined the request: its data is used already, so it gets no mark.
     adopted: bool,
@@ -121,11 +120,13 @@ struct Active {
 pub struct Governor {
     config: PrefetchConfig,
     queue: VecDeque<Queued>,
-    active: FastMap<Box<str>, Active>,
+    /// Open prefetches: a list, not a map, since there are at most `concurrency` (a map type
+    /// of its own would cost more wasm than the search).
+    active: Vec<Active>,
     /// Start times within the budget window, oldest first.
     starts: VecDeque<Millis>,
     /// Owners with their own, lower concurrency (batches).
-    limits: FastMap<Owner, usize>,
+    limits: Vec<(Owner, usize)>,
     stats: PrefetchStats,
 }
 
@@ -204,7 +205,7 @@ impl Governor {
             KeyStatus::InFlight => return Some(SkipReason::InFlight),
             KeyStatus::Needed => {}
         }
-        if self.active.contains_key(key) || self.queue.iter().any(|q| &*q.key == key) {
+        if self.open_index(key).is_some() || self.queue.iter().any(|q| &*q.key == key) {
             return Some(SkipReason::InFlight);
         }
         self.prune(now);
@@ -214,7 +215,12 @@ impl Governor {
 
     /// Gives `owner` its own concurrency, below the governor's (a batch's `concurrency`).
     pub fn limit_owner(&mut self, owner: Owner, limit: usize) {
-        self.limits.insert(owner, limit.max(1));
+        self.limits.retain(|(o, _)| *o != owner);
+        self.limits.push((owner, limit.max(1)));
+    }
+
+    fn open_index(&self, key: &str) -> Option<usize> {
+        self.active.iter().position(|a| &*a.key == key)
     }
 
     /// The next queued key that may start now, if a slot is free: keys that became fresh or
@@ -236,11 +242,11 @@ impl Governor {
                     self.prune(now);
                     self.starts.push_back(now);
                     self.stats.issued += 1;
-                    let active = Active {
+                    self.active.push(Active {
+                        key: queued.key.clone(),
                         owner: queued.owner,
                         adopted: false,
-                    };
-                    self.active.insert(queued.key.clone(), active);
+                    });
                     return Some((queued.key, queued.owner));
                 }
                 KeyStatus::Fresh => self.stats.skip(SkipReason::Fresh),
@@ -251,16 +257,16 @@ impl Governor {
     }
 
     fn owner_has_slot(&self, owner: Owner) -> bool {
-        let Some(&limit) = self.limits.get(&owner) else {
+        let Some(&(_, limit)) = self.limits.iter().find(|(o, _)| *o == owner) else {
             return true;
         };
-        self.active.values().filter(|a| a.owner == owner).count() < limit
+        self.active.iter().filter(|a| a.owner == owner).count() < limit
     }
 
     /// Records the end of the prefetch of `key` (`completed`: it ended with data); frees its
     /// slot. Returns its owner, or `None` if it was not an open prefetch.
     pub fn finish(&mut self, key: &str, completed: bool) -> Option<Owner> {
-        let active = self.active.remove(key)?;
+        let active = self.active.swap_remove(self.open_index(key)?);
         if completed {
             self.stats.completed += 1;
         } else {
@@ -272,7 +278,7 @@ impl Governor {
     /// An app read joined the open prefetch of `key` (if there is one): its data is used.
     /// Returns whether this read is the one that used it.
     pub fn adopt(&mut self, key: &str) -> bool {
-        match self.active.get_mut(key) {
+        match self.active.iter_mut().find(|a| &*a.key == key) {
             Some(active) if !active.adopted => {
                 active.adopted = true;
                 self.stats.used += 1;
@@ -285,7 +291,7 @@ impl Governor {
     /// Whether the response to the prefetch of `key` gets the "prefetched" mark when stored
     /// (no app read has joined it yet).
     pub fn marks(&self, key: &str) -> bool {
-        self.active.get(key).is_some_and(|a| !a.adopted)
+        self.active.iter().any(|a| &*a.key == key && !a.adopted)
     }
 
     /// The app read an entry that carried the "prefetched" mark.
@@ -302,7 +308,7 @@ impl Governor {
         for _ in 0..dropped {
             self.stats.skip(SkipReason::Cancelled);
         }
-        self.limits.remove(&owner);
+        self.limits.retain(|(o, _)| *o != owner);
         dropped
     }
 
@@ -318,7 +324,7 @@ impl Governor {
     /// Keys of `owner` queued or open.
     pub fn pending(&self, owner: Owner) -> usize {
         let queued = self.queue.iter().filter(|q| q.owner == owner).count();
-        queued + self.active.values().filter(|a| a.owner == owner).count()
+        queued + self.active.iter().filter(|a| a.owner == owner).count()
     }
 
     /// Prefetch requests open now.

@@ -4,7 +4,6 @@ pub mod broadcast;
 pub mod clock;
 pub mod fetch;
 pub mod headers;
-pub mod idle;
 pub mod listener;
 pub mod local_storage;
 pub mod memo;

@@ -1,39 +1,333 @@
 //! Prefetch triggers in the page: hover (with a delay, cancelled when the pointer leaves
 //! first; `touchstart` counts at once), visibility (`IntersectionObserver`), idle time, and the
-//! declarative mode that wires every marked link of a subtree. Each trigger owns its listeners,
-//! observers and timers (RAII), so dropping it — on cancel, or when its element leaves the
-//! document — removes all of them. The decisions are the governor's (`core::prefetch`).
+//! declarative mode that wires every marked link of a subtree. The listeners, observers and
+//! timers live in one small JS module per cache ([`Triggers`]), which calls back into the
+//! runtime through a single closure: written in Rust, each trigger kind cost its own closures,
+//! `web-sys` imports and glue on both sides, several times the size of the same plumbing in JS.
+//! The decisions stay the governor's (`core::prefetch`); the module only says when.
 
-use std::any::Any;
-use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Reflect};
-use wasm_bindgen::JsValue;
-use web_sys::Element;
+use js_sys::{Array, Function, Promise, Reflect};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
 
-use super::idle::Idle;
-use super::listener::EventListener;
-use super::observer::Intersection;
 use super::runtime::Runtime;
-use super::timer::Timeout;
 use crate::core::prefetch::{Network, Owner};
-use crate::core::Millis;
 
-mod links;
-pub use links::{on_links, LinkTrigger, Links};
+#[wasm_bindgen(inline_js = r#"
+export function freshetTriggers(call) {
+  // id -> [element whose removal ends the trigger, or null; functions that undo it]
+  const all = new Map();
+  const waiting = new Map();
+  let watch = null, predict = null, closed = false, freed = false;
+  // One argument: the runtime's closure then shares its type (and glue) with others.
+  const send = (op, id, value) => { if (!freed) call([op, id, value]); };
+  const end = (id) => {
+    const trigger = all.get(id);
+    if (trigger) { all.delete(id); for (const stop of trigger[1]) stop(); }
+  };
+  // Once when the browser is idle; a short timer where requestIdleCallback is missing (Safari).
+  const later = (fn, timeout) => {
+    if (typeof requestIdleCallback === 'function') {
+      const handle = requestIdleCallback(fn, timeout < 0 ? {} : { timeout });
+      return () => cancelIdleCallback(handle);
+    }
+    const handle = setTimeout(fn, 50);
+    return () => clearTimeout(handle);
+  };
+  const listen = (stops, target, type, fn, options) => {
+    target.addEventListener(type, fn, options);
+    stops.push(() => target.removeEventListener(type, fn, options));
+  };
+  // Triggers end when their element leaves the document (checked after the task that removed
+  // it, so an element moved within one task keeps its trigger).
+  const add = (id, element, stops) => {
+    all.set(id, [element, stops]);
+    if (element && !watch) {
+      watch = new MutationObserver((records) => {
+        if (!records.some((r) => r.removedNodes.length > 0)) return;
+        for (const [id, [e]] of all) if (e && !e.isConnected) end(id);
+        for (const [e] of all.values()) if (e) return;
+        watch.disconnect();
+        watch = null;
+      });
+      watch.observe(document, { childList: true, subtree: true });
+    }
+  };
+  const hover = (stops, element, keys, delay, id) => {
+    let timer;
+    const stop = () => clearTimeout(timer);
+    const fire = () => send(0, id, keys);
+    // Keyboard focus is intent too.
+    for (const [enter, leave] of [['pointerenter', 'pointerleave'], ['focus', 'blur']]) {
+      listen(stops, element, enter, () => { stop(); if (delay) timer = setTimeout(fire, delay); else fire(); });
+      listen(stops, element, leave, stop);
+    }
+    listen(stops, element, 'touchstart', () => { stop(); fire(); }, { passive: true });
+    stops.push(stop);
+  };
+  // Links: hover listens once on the root (events bubble up from every link, present or
+  // future); visible observes each link, and a MutationObserver adds links inserted later.
+  const links = (stops, root, keys, delay, selector, margin, visible, id) => {
+    root.matches(selector); // a bad selector throws here, at the call, not in every event
+    const fire = (link) => {
+      let value;
+      try {
+        const href = link.href;
+        value = keys(typeof href === 'string' ? href : link.getAttribute('href') ?? '', link);
+      } catch {}
+      send(0, id, value);
+    };
+    const linkOf = (target) => {
+      const link = target instanceof Element ? target.closest(selector) : null;
+      return link && root.contains(link) ? link : null;
+    };
+    if (visible) {
+      const io = new IntersectionObserver((entries) => {
+        for (const entry of entries) if (entry.isIntersecting) { io.unobserve(entry.target); fire(entry.target); }
+      }, { rootMargin: margin });
+      const each = (node, fn) => {
+        if (!(node instanceof Element)) return;
+        if (node.matches(selector)) fn(node);
+        node.querySelectorAll(selector).forEach(fn);
+      };
+      each(root, (l) => io.observe(l));
+      const mo = new MutationObserver((records) => {
+        for (const r of records) {
+          r.addedNodes.forEach((n) => each(n, (l) => io.observe(l)));
+          r.removedNodes.forEach((n) => each(n, (l) => io.unobserve(l)));
+        }
+      });
+      mo.observe(root, { childList: true, subtree: true });
+      stops.push(() => { mo.disconnect(); io.disconnect(); });
+      return;
+    }
+    let on = null, timer;
+    const stop = () => clearTimeout(timer);
+    // Keyboard focus is intent too: focus events bubble as focusin / focusout.
+    for (const [over, out] of [['pointerover', 'pointerout'], ['focusin', 'focusout']]) {
+      listen(stops, root, over, (e) => {
+        const link = linkOf(e.target);
+        if (!link || link === on) return; // still on the same link (moved between its children)
+        stop();
+        on = link;
+        if (delay) timer = setTimeout(() => fire(link), delay); else fire(link);
+      });
+      listen(stops, root, out, (e) => {
+        const link = linkOf(e.target);
+        const related = e.relatedTarget;
+        if (!link || (related instanceof Node && link.contains(related))) return;
+        if (link === on) { stop(); on = null; }
+      });
+    }
+    listen(stops, root, 'touchstart', (e) => { const link = linkOf(e.target); if (link) fire(link); }, { passive: true });
+    stops.push(stop);
+  };
+  return {
+    // kind: 0 none, 1 hover, 2 visible, 3 idle, 4 links by hover, 5 links when visible.
+    on(kind, id, element, keys, delay, selector, margin) {
+      const stops = [];
+      keys = typeof keys === 'function' ? keys : [].concat(keys);
+      if (kind === 1) hover(stops, element, keys, delay, id);
+      else if (kind === 2) {
+        const io = new IntersectionObserver((entries) => {
+          // Once is enough: the observer goes (the keys already offered stay queued).
+          if (entries.some((e) => e.isIntersecting)) { send(0, id, keys); end(id); }
+        }, { rootMargin: margin });
+        io.observe(element);
+        stops.push(() => io.disconnect());
+      } else if (kind === 3) stops.push(later(() => { send(0, id, keys); end(id); }, delay));
+      else if (kind > 3) links(stops, element, keys, delay, selector, margin, kind === 5, id);
+      if (closed || kind === 0) for (const stop of stops) stop();
+      else add(id, kind === 3 ? null : element, stops);
+      return () => { end(id); send(2, id); };
+    },
+    // A promise for owner id, resolved by done(id).
+    wait(id) {
+      return new Promise((resolve) => waiting.set(id, resolve));
+    },
+    done(id) {
+      const resolve = waiting.get(id);
+      waiting.delete(id);
+      if (resolve) resolve();
+    },
+    // Tells the runtime when the request of a prefetch settles (1: with data).
+    after(promise, key) {
+      promise.then(() => send(3, 1, key), () => send(3, 0, key));
+    },
+    // 0: how many triggers; 1: prefetch predictions at idle (replacing a pending one);
+    // 2: end every trigger (destroy); 3: the runtime is gone.
+    op(code) {
+      if (code === 1) {
+        if (predict) predict();
+        predict = later(() => { predict = null; send(1, 0); }, 2000);
+      } else if (code > 1) {
+        for (const id of [...all.keys()]) end(id);
+        if (predict) predict();
+        if (watch) watch.disconnect();
+        watch = predict = null;
+        closed = true;
+        freed = code === 3;
+      }
+      return all.size;
+    },
+  };
+}
+"#)]
+extern "C" {
+    /// The JS side of one cache's triggers.
+    #[derive(Clone)]
+    pub type Triggers;
 
-/// One registered trigger: its element (if it watches one) and the resources that keep it
-/// alive; dropping it removes every listener and observer it added.
-pub struct Trigger {
-    element: Option<Element>,
-    _resources: Vec<Box<dyn Any>>,
+    #[wasm_bindgen(js_name = freshetTriggers)]
+    fn triggers_js(call: &JsValue) -> Triggers;
+
+    /// Registers a trigger of `kind` for owner `id`; returns its cancel function. Throws for a
+    /// malformed selector or root margin.
+    #[wasm_bindgen(method, catch, js_name = on)]
+    fn on_js(
+        this: &Triggers,
+        kind: u32,
+        id: Owner,
+        element: &JsValue,
+        keys: &JsValue,
+        delay: i32,
+        selector: Option<&str>,
+        margin: Option<&str>,
+    ) -> Result<Function, JsValue>;
+
+    #[wasm_bindgen(method, js_name = op)]
+    fn op_js(this: &Triggers, code: u32) -> u32;
+
+    #[wasm_bindgen(method, js_name = wait)]
+    fn wait_js(this: &Triggers, id: Owner) -> Promise;
+
+    #[wasm_bindgen(method, js_name = done)]
+    fn done_js(this: &Triggers, id: Owner);
+
+    #[wasm_bindgen(method, js_name = after)]
+    fn after_js(this: &Triggers, promise: &Promise, key: &str);
 }
 
-impl Trigger {
-    /// The element whose removal from the document ends the trigger.
-    pub fn element(&self) -> Option<&Element> {
-        self.element.as_ref()
+/// What a trigger waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TriggerKind {
+    /// Nothing: only the cancel function (of a batch or a preload).
+    None = 0,
+    /// The pointer (or the keyboard focus) resting on an element, or a touch.
+    Hover = 1,
+    /// An element coming into view.
+    Visible = 2,
+    /// The browser being idle.
+    Idle = 3,
+    /// Hover on the marked links of a subtree.
+    HoverLinks = 4,
+    /// The marked links of a subtree coming into view.
+    VisibleLinks = 5,
+}
+
+/// A trigger to register: what it watches and what it prefetches.
+pub struct TriggerSpec<'a> {
+    /// What it waits for.
+    pub kind: TriggerKind,
+    /// The element (hover, visible) or the links' root; `undefined` otherwise.
+    pub element: &'a JsValue,
+    /// The keys (`string | string[]`), or for links the app's `(href, element) => keys`.
+    pub keys: &'a JsValue,
+    /// Hover delay, or idle timeout (`None`: no timeout).
+    pub delay: Option<crate::core::Millis>,
+    /// CSS selector of the links.
+    pub selector: Option<&'a str>,
+    /// Margin around the viewport (visible kinds).
+    pub root_margin: Option<&'a str>,
+}
+
+/// One cache's triggers, and the closure through which they call the runtime back.
+pub struct Dom {
+    triggers: Triggers,
+    _call: Closure<dyn FnMut(JsValue)>,
+}
+
+impl Dom {
+    /// The triggers of `rt`; they hold it weakly.
+    pub fn new(rt: &Rc<Runtime>) -> Self {
+        let weak = Rc::downgrade(rt);
+        // `[op, id, value]`, see `Runtime::on_trigger`.
+        let call = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| {
+            let message: Array = message.unchecked_into();
+            let number = |i| message.get(i).as_f64().unwrap_or(-1.0) as u32;
+            if let Some(rt) = weak.upgrade() {
+                rt.on_trigger(number(0), number(1), &message.get(2));
+            }
+        });
+        Dom {
+            triggers: triggers_js(call.as_ref()),
+            _call: call,
+        }
+    }
+
+    /// The JS side.
+    pub fn triggers(&self) -> &Triggers {
+        &self.triggers
+    }
+}
+
+impl Triggers {
+    /// Registers `spec` for `id`; returns its cancel function (calling it twice is harmless).
+    /// Fails only for a malformed selector or root margin.
+    pub fn add(&self, id: Owner, spec: &TriggerSpec<'_>) -> Result<Function, JsValue> {
+        let delay = spec
+            .delay
+            .map_or(-1, |ms| i32::try_from(ms).unwrap_or(i32::MAX));
+        self.on_js(
+            spec.kind as u32,
+            id,
+            spec.element,
+            spec.keys,
+            delay,
+            spec.selector,
+            spec.root_margin,
+        )
+    }
+
+    /// How many triggers are registered.
+    pub fn count(&self) -> usize {
+        self.op_js(0) as usize
+    }
+
+    /// Calls back with op 1 when the browser is next idle (at the latest after 2 s); a pending
+    /// call is replaced.
+    pub fn predict_at_idle(&self) {
+        self.op_js(1);
+    }
+
+    /// A promise that [`Triggers::resolve`] resolves.
+    pub fn wait(&self, id: Owner) -> Promise {
+        self.wait_js(id)
+    }
+
+    /// Resolves the promise of [`Triggers::wait`] for `id`, if there is one.
+    pub fn resolve(&self, id: Owner) {
+        self.done_js(id);
+    }
+
+    /// Calls back with op 3, the key and whether it was fulfilled when `promise` settles.
+    pub fn after(&self, promise: &Promise, key: &str) {
+        self.after_js(promise, key);
+    }
+
+    /// Ends every trigger and refuses new ones (they are undone at once).
+    pub fn close(&self) {
+        self.op_js(2);
+    }
+}
+
+impl Drop for Dom {
+    fn drop(&mut self) {
+        // The closure goes with this: the module must not call it any more.
+        self.triggers.op_js(3);
     }
 }
 
@@ -55,134 +349,13 @@ pub fn network() -> Network {
     }
 }
 
-/// Calls the app's key function; `None` if it threw or returned neither a string nor an
-/// array of strings (the caller counts it; nothing reaches the page).
-pub fn call_keys(function: &Function, args: &[JsValue]) -> Option<Vec<String>> {
-    let result = match args {
-        [a] => function.call1(&JsValue::UNDEFINED, a),
-        [a, b] => function.call2(&JsValue::UNDEFINED, a, b),
-        _ => function.call0(&JsValue::UNDEFINED),
-    }
-    .ok()?;
-    if let Some(key) = result.as_string() {
+/// Keys as the app gives them: one string or an array of strings; `None` for anything else.
+pub fn keys_of(value: &JsValue) -> Option<Vec<String>> {
+    if let Some(key) = value.as_string() {
         return Some(vec![key]);
     }
-    if !Array::is_array(&result) {
+    if !Array::is_array(value) {
         return None;
     }
-    Array::from(&result).iter().map(|k| k.as_string()).collect()
-}
-
-/// Prefetches `urls` after the pointer (or the keyboard focus) rests on `element` for `delay`
-/// ms (at once on `touchstart`); leaving first cancels. Returns the trigger's id.
-pub fn on_hover(rt: &Rc<Runtime>, element: &Element, urls: Vec<String>, delay: Millis) -> Owner {
-    let id = rt.new_prefetch_owner();
-    let fire = firing(rt, id, Rc::new(urls));
-    let pending: Rc<RefCell<Option<Timeout>>> = Rc::default();
-    let mut resources: Vec<Box<dyn Any>> = Vec::new();
-    // Keyboard focus is intent too.
-    for (enter, leave) in [("pointerenter", "pointerleave"), ("focus", "blur")] {
-        let (enter_fire, enter_pending) = (fire.clone(), Rc::clone(&pending));
-        resources.extend(boxed(EventListener::new(element, enter, move |_| {
-            start(&enter_pending, delay, enter_fire.clone());
-        })));
-        let leave_pending = Rc::clone(&pending);
-        resources.extend(boxed(EventListener::new(element, leave, move |_| {
-            // Dropping the timer clears it.
-            let timer = leave_pending.borrow_mut().take();
-            drop(timer);
-        })));
-    }
-    resources.extend(boxed(EventListener::passive(
-        element,
-        "touchstart",
-        move |_| {
-            let timer = pending.borrow_mut().take();
-            drop(timer);
-            fire();
-        },
-    )));
-    let trigger = Trigger {
-        element: Some(element.clone()),
-        _resources: resources,
-    };
-    rt.add_prefetch_trigger(id, trigger);
-    id
-}
-
-/// Prefetches `urls` once `element` comes within `root_margin` of the viewport; the observer
-/// is disconnected after that. Fails only for a malformed margin.
-pub fn on_visible(
-    rt: &Rc<Runtime>,
-    element: &Element,
-    urls: Vec<String>,
-    root_margin: Option<&str>,
-) -> Result<Owner, JsValue> {
-    let id = rt.new_prefetch_owner();
-    let weak = Rc::downgrade(rt);
-    let observer = Intersection::new(root_margin, move |entries| {
-        if !entries.iter().any(|e| e.is_intersecting()) {
-            return;
-        }
-        if let Some(rt) = weak.upgrade() {
-            rt.prefetch_urls(&urls, id);
-            // Once is enough: the observer goes (the keys already offered stay queued).
-            rt.drop_prefetch_trigger(id);
-        }
-    })?;
-    observer.observe(element);
-    let trigger = Trigger {
-        element: Some(element.clone()),
-        _resources: vec![Box::new(observer)],
-    };
-    rt.add_prefetch_trigger(id, trigger);
-    Ok(id)
-}
-
-/// Prefetches `urls` when the browser is next idle (at the latest after `timeout` ms).
-pub fn on_idle(rt: &Rc<Runtime>, urls: Vec<String>, timeout: Option<u32>) -> Owner {
-    let id = rt.new_prefetch_owner();
-    let weak = Rc::downgrade(rt);
-    let idle = Idle::new(timeout, move || {
-        if let Some(rt) = weak.upgrade() {
-            rt.prefetch_urls(&urls, id);
-            rt.drop_prefetch_trigger(id);
-        }
-    });
-    let trigger = Trigger {
-        element: None,
-        _resources: idle
-            .into_iter()
-            .map(|i| Box::new(i) as Box<dyn Any>)
-            .collect(),
-    };
-    rt.add_prefetch_trigger(id, trigger);
-    id
-}
-
-fn firing(rt: &Rc<Runtime>, id: Owner, urls: Rc<Vec<String>>) -> impl Fn() + Clone + 'static {
-    let weak = Rc::downgrade(rt);
-    move || {
-        if let Some(rt) = weak.upgrade() {
-            rt.prefetch_urls(&urls, id);
-        }
-    }
-}
-
-/// Fires at once for no delay, else after it (replacing a timer already pending).
-fn start(pending: &RefCell<Option<Timeout>>, delay: Millis, fire: impl Fn() + 'static) {
-    if delay == 0 {
-        fire();
-        return;
-    }
-    let previous = pending.replace(Timeout::new(millis_u32(delay), fire));
-    drop(previous);
-}
-
-fn millis_u32(ms: Millis) -> u32 {
-    u32::try_from(ms).unwrap_or(u32::MAX)
-}
-
-fn boxed(listener: Option<EventListener>) -> Option<Box<dyn Any>> {
-    listener.map(|l| Box::new(l) as Box<dyn Any>)
+    Array::from(value).iter().map(|k| k.as_string()).collect()
 }

@@ -189,6 +189,12 @@ impl Alerts {
         }
     }
 
+    /// Forgets every alert (the thresholds stay); ids start again at 1.
+    pub fn reset(&mut self) {
+        self.active.clear();
+        self.next_id = 1;
+    }
+
     /// The thresholds.
     pub fn thresholds(&self) -> &Thresholds {
         &self.thresholds

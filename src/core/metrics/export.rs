@@ -75,7 +75,7 @@ impl Metrics {
     pub fn stats_json(&self, stats: &Stats) -> String {
         let mut out = String::with_capacity(1024);
         out.push('{');
-        for (i, (name, value)) in figures(stats).into_iter().enumerate() {
+        for (i, (name, value)) in figures(stats).enumerate() {
             let _ = write!(out, "{}\"{name}\":", if i > 0 { "," } else { "" });
             number(&mut out, value);
         }
@@ -205,7 +205,7 @@ impl Metrics {
             ("latency.p95", l.p95),
             ("latency.p99", l.p99),
         ];
-        for (name, value) in figures(stats).into_iter().chain(nested) {
+        for (name, value) in figures(stats).chain(nested) {
             out.push_str(name);
             out.push(',');
             if let Some(value) = value {
@@ -217,33 +217,61 @@ impl Metrics {
     }
 }
 
-/// The flat figures of `stats`, in export order (counts are exact as f64 up to 2^53).
-fn figures(stats: &Stats) -> [(&'static str, Option<f64>); 22] {
+/// Names of the flat figures of [`Stats`], in export order.
+const FIGURES: [&str; 22] = [
+    "windowMs",
+    "since",
+    "at",
+    "reads",
+    "hits",
+    "misses",
+    "hitRate",
+    "staleServed",
+    "requests",
+    "sets",
+    "invalidations",
+    "invalidationRate",
+    "errors",
+    "errorRate",
+    "deduplicated",
+    "discarded",
+    "evictions",
+    "rollbacks",
+    "prefetched",
+    "prefetchUsed",
+    "prefetchUseRate",
+    "storageBytes",
+];
+
+/// The flat figures of `stats` with their names (counts are exact as f64 up to 2^53). Names
+/// and values apart: a table of `(name, value)` pairs built at run time costs more wasm.
+fn figures(stats: &Stats) -> impl Iterator<Item = (&'static str, Option<f64>)> {
     let n = |v: u64| Some(v as f64);
-    [
-        ("windowMs", stats.window.map(|w| w as f64)),
-        ("since", n(stats.since)),
-        ("at", n(stats.at)),
-        ("reads", n(stats.reads)),
-        ("hits", n(stats.hits)),
-        ("misses", n(stats.misses)),
-        ("hitRate", stats.hit_rate),
-        ("staleServed", n(stats.stale_served)),
-        ("requests", n(stats.requests)),
-        ("sets", n(stats.sets)),
-        ("invalidations", n(stats.invalidations)),
-        ("invalidationRate", stats.invalidation_rate),
-        ("errors", n(stats.errors)),
-        ("errorRate", stats.error_rate),
-        ("deduplicated", n(stats.deduplicated)),
-        ("discarded", n(stats.discarded)),
-        ("evictions", n(stats.evictions)),
-        ("rollbacks", n(stats.rollbacks)),
-        ("prefetched", n(stats.prefetched)),
-        ("prefetchUsed", n(stats.prefetch_used)),
-        ("prefetchUseRate", stats.prefetch_use_rate),
-        ("storageBytes", n(stats.storage_bytes)),
-    ]
+    let values = [
+        stats.window.map(|w| w as f64),
+        n(stats.since),
+        n(stats.at),
+        n(stats.reads),
+        n(stats.hits),
+        n(stats.misses),
+        stats.hit_rate,
+        n(stats.stale_served),
+        n(stats.requests),
+        n(stats.sets),
+        n(stats.invalidations),
+        stats.invalidation_rate,
+        n(stats.errors),
+        stats.error_rate,
+        n(stats.deduplicated),
+        n(stats.discarded),
+        n(stats.evictions),
+        n(stats.rollbacks),
+        n(stats.prefetched),
+        n(stats.prefetch_used),
+        stats.prefetch_use_rate,
+        n(stats.storage_bytes),
+    ];
+    FIGURES.into_iter().zip(values)
 }
 
 /// A CSV field, quoted when it holds a comma, quote or line break.

@@ -51,7 +51,8 @@ impl Counts {
 
     /// The count of `kind` in every tier.
     pub fn all(&self, kind: Kind) -> u64 {
-        TIERS.iter().map(|t| self.get(kind, *t)).sum()
+        let row = self.0.get(kind as usize);
+        row.map_or(0, |row| row.iter().map(|n| u64::from(*n)).sum())
     }
 
     fn add(&mut self, kind: Kind, tier: Tier, n: u32) {
@@ -65,11 +66,9 @@ impl Counts {
     }
 
     fn merge(&mut self, other: &Counts) {
-        for kind in KINDS {
-            for tier in TIERS {
-                let n = u32::try_from(other.get(kind, tier)).unwrap_or(u32::MAX);
-                self.add(kind, tier, n);
-            }
+        let cells = self.0.iter_mut().flatten();
+        for (cell, n) in cells.zip(other.0.iter().flatten()) {
+            *cell = cell.saturating_add(*n);
         }
     }
 }
@@ -235,10 +234,12 @@ impl Metrics {
 
     /// Forgets every event, count and alert (the memo cell position is kept).
     pub fn clear(&mut self, now: Millis) {
-        let memo_seen = self.memo_seen;
-        let thresholds = self.alerts.thresholds().clone();
-        *self = Metrics::new(now);
-        self.memo_seen = memo_seen;
-        self.alerts = Alerts::new(thresholds);
+        // In place: rebuilding the whole log would copy it and its thresholds around.
+        self.events.clear();
+        self.strings = KeyInterner::default();
+        self.buckets.clear();
+        self.totals = Counts::default();
+        self.since = now;
+        self.alerts.reset();
     }
 }

@@ -2,8 +2,6 @@
 //! the routes that most often followed the current one. Bounded, so a long session with many
 //! distinct routes keeps a fixed amount of memory.
 
-use crate::core::FastMap;
-
 /// Most routes remembered as a starting point; the least recently visited goes first.
 pub const MAX_ROUTES: usize = 256;
 /// Most next routes remembered per route; the least seen (then the oldest) goes first.
@@ -19,8 +17,9 @@ struct Next {
     last: u64,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct From {
+    route: Box<str>,
     next: Vec<Next>,
     visited: u64,
 }
@@ -29,7 +28,9 @@ struct From {
 #[derive(Debug, Default)]
 pub struct Predictor {
     current: Option<Box<str>>,
-    routes: FastMap<Box<str>, From>,
+    /// A list, not a map: it is short, and read once per navigation (a map type of its own
+    /// would cost more wasm than the search).
+    routes: Vec<From>,
     seq: u64,
 }
 
@@ -72,7 +73,7 @@ impl Predictor {
     }
 
     fn count(&mut self, from: &str, to: &str, seq: u64) {
-        let Some(entry) = self.routes.get_mut(from) else {
+        let Some(entry) = self.routes.iter_mut().find(|f| &*f.route == from) else {
             return;
         };
         if let Some(next) = entry.next.iter_mut().find(|n| &*n.route == to) {
@@ -99,7 +100,7 @@ impl Predictor {
     }
 
     fn visit(&mut self, route: &str, seq: u64) {
-        if let Some(entry) = self.routes.get_mut(route) {
+        if let Some(entry) = self.routes.iter_mut().find(|f| &*f.route == route) {
             entry.visited = seq;
             return;
         }
@@ -107,22 +108,24 @@ impl Predictor {
             let oldest = self
                 .routes
                 .iter()
+                .enumerate()
                 .min_by_key(|(_, f)| f.visited)
-                .map(|(k, _)| k.clone());
-            if let Some(k) = oldest {
-                self.routes.remove(&k);
+                .map(|(i, _)| i);
+            if let Some(i) = oldest {
+                self.routes.swap_remove(i);
             }
         }
-        let from = From {
+        self.routes.push(From {
+            route: route.into(),
             next: Vec::new(),
             visited: seq,
-        };
-        self.routes.insert(route.into(), from);
+        });
     }
 
     /// Up to `n` routes that followed the current one, most often first (ties: most recently).
     pub fn predict(&self, n: usize) -> Vec<&str> {
-        let Some(from) = self.current.as_deref().and_then(|c| self.routes.get(c)) else {
+        let current = self.current.as_deref();
+        let Some(from) = self.routes.iter().find(|f| Some(&*f.route) == current) else {
             return Vec::new();
         };
         let mut next: Vec<&Next> = from.next.iter().collect();
@@ -192,7 +195,7 @@ mod tests {
             p.record(&format!("/leaf/{i}"));
         }
         assert!(p.routes.len() <= MAX_ROUTES);
-        assert!(p.routes.values().all(|f| f.next.len() <= MAX_NEXT));
+        assert!(p.routes.iter().all(|f| f.next.len() <= MAX_NEXT));
         p.record("/hub");
         // Only the newest leaves survive in /hub's list (all seen once; newest first).
         let last = format!("/leaf/{}", MAX_ROUTES * 2 - 1);

@@ -9,29 +9,24 @@ use std::rc::Rc;
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 use super::{ReadOptions, Runtime};
 use crate::core::prefetch::{Owner, Predictor, PrefetchStats, SkipReason};
-use crate::core::FastMap;
 use crate::web::clock::now;
-use crate::web::idle::Idle;
-use crate::web::observer::Mutations;
-use crate::web::prefetch::{network, Trigger};
+use crate::web::prefetch::{keys_of, network, Dom, TriggerSpec, Triggers};
 
 /// Prefetch state of one runtime that is not the core's (the core holds queue and counters).
 #[derive(Default)]
 pub struct State {
     next_owner: Cell<Owner>,
-    triggers: RefCell<FastMap<Owner, Trigger>>,
-    /// `resolve` of the promise of each `preload` / `prefetchBatch` not yet settled.
-    waiters: RefCell<FastMap<Owner, Function>>,
+    /// The triggers' JS side, made at the first trigger (or prediction).
+    dom: RefCell<Option<Dom>>,
+    /// Owners of the `preload` / `prefetchBatch` promises not yet settled (their `resolve` is
+    /// kept by the JS side).
+    waiters: RefCell<Vec<Owner>>,
     predictor: RefCell<Predictor>,
     /// The app's `prefetch.routeKeys(route)`: the data keys a route needs.
     route_keys: RefCell<Option<Function>>,
-    predict_at_idle: RefCell<Option<Idle>>,
-    /// Watches the document for removed elements while element triggers exist.
-    removals: RefCell<Option<Mutations>>,
 }
 
 impl Runtime {
@@ -85,13 +80,8 @@ impl Runtime {
                 ..ReadOptions::default()
             };
             match self.start_fetch(key.to_string(), options) {
-                Ok(promise) => {
-                    let rt = Rc::clone(self);
-                    spawn_local(async move {
-                        let ok = JsFuture::from(promise).await.is_ok();
-                        rt.end_prefetch(&key, ok);
-                    });
-                }
+                // The JS side calls back (op 3) when it settles.
+                Ok(promise) => self.triggers().after(&promise, &key),
                 // Busy: a callback of ours is running; counted as failed, and the loop goes on.
                 Err(_) => {
                     let _ = self.with_cache_read(|c| c.finish_prefetch(&key, false));
@@ -100,6 +90,7 @@ impl Runtime {
         }
     }
 
+    /// The prefetch request for `key` ended, with data (`ok`) or not.
     fn end_prefetch(self: &Rc<Self>, key: &str, ok: bool) {
         let owner = self
             .with_cache_read(|c| c.finish_prefetch(key, ok))
@@ -119,11 +110,17 @@ impl Runtime {
         if pending > 0 {
             return;
         }
-        let waiter = self.prefetch.waiters.borrow_mut().remove(&owner);
-        if let Some(resolve) = waiter {
+        let waited = {
+            let mut waiters = self.prefetch.waiters.borrow_mut();
+            let index = waiters.iter().position(|w| *w == owner);
+            index.map(|i| waiters.swap_remove(i)).is_some()
+        };
+        if waited {
             let _ = self.with_cache_read(|c| c.prefetch_mut().cancel(owner));
             // Resolving a promise runs no app code synchronously.
-            let _ = resolve.call0(&JsValue::UNDEFINED);
+            if let Some(dom) = self.prefetch.dom.borrow().as_ref() {
+                dom.triggers().resolve(owner);
+            }
         }
     }
 
@@ -135,11 +132,8 @@ impl Runtime {
         concurrency: Option<usize>,
     ) -> (Owner, Promise) {
         let owner = self.new_prefetch_owner();
-        let mut resolve = None;
-        let promise = Promise::new(&mut |res, _| resolve = Some(res));
-        if let Some(resolve) = resolve {
-            self.prefetch.waiters.borrow_mut().insert(owner, resolve);
-        }
+        let promise = self.triggers().wait(owner);
+        self.prefetch.waiters.borrow_mut().push(owner);
         if let Some(limit) = concurrency {
             let _ = self.with_cache_read(|c| c.prefetch_mut().limit_owner(owner, limit));
         }
@@ -147,74 +141,55 @@ impl Runtime {
         (owner, promise)
     }
 
-    /// Drops `owner`'s queued keys (its open requests run to their end) and its trigger, if it
-    /// has one: its listeners and observers are removed.
+    /// Drops `owner`'s queued keys (its open requests run to their end); its trigger, if it
+    /// has one, was ended already by the JS side.
     pub fn cancel_prefetch(&self, owner: Owner) {
-        let trigger = self.prefetch.triggers.borrow_mut().remove(&owner);
-        // Dropped outside the borrow: removing listeners calls into the browser.
-        drop(trigger);
         let _ = self.with_cache_read(|c| c.prefetch_mut().cancel(owner));
         self.settle_prefetch(owner);
     }
 
-    /// Drops `owner`'s trigger (a one-shot trigger that fired); keys it offered stay queued.
-    pub fn drop_prefetch_trigger(&self, owner: Owner) {
-        let trigger = self.prefetch.triggers.borrow_mut().remove(&owner);
-        drop(trigger);
+    /// Registers a trigger for `owner` (see [`TriggerSpec`]); returns its cancel function.
+    /// Fails only for a malformed selector or root margin.
+    pub fn add_prefetch_trigger(
+        self: &Rc<Self>,
+        owner: Owner,
+        spec: &TriggerSpec<'_>,
+    ) -> Result<Function, JsValue> {
+        self.triggers().add(owner, spec)
     }
 
-    /// Counts a prefetch whose keys could not be had (the app's key function threw).
-    pub fn count_invalid_prefetch(&self) {
-        let _ = self.with_cache_read(|c| c.prefetch_mut().skip(SkipReason::Invalid));
-    }
-
-    /// Keeps `trigger` (its listeners, observers, timers) until cancelled, or until its
-    /// element leaves the document.
-    pub fn add_prefetch_trigger(self: &Rc<Self>, owner: Owner, trigger: Trigger) {
-        if self.destroyed.get() {
-            return;
-        }
-        let watches_element = trigger.element().is_some();
-        self.prefetch.triggers.borrow_mut().insert(owner, trigger);
-        if watches_element && self.prefetch.removals.borrow().is_none() {
-            self.watch_removals();
-        }
-    }
-
-    fn watch_removals(self: &Rc<Self>) {
-        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
-            return;
-        };
-        let weak = Rc::downgrade(self);
-        let watch = Mutations::new(&document, move |records| {
-            if records.iter().any(|r| r.removed_nodes().length() > 0) {
-                if let Some(rt) = weak.upgrade() {
-                    rt.drop_detached_triggers();
-                }
+    /// The triggers' JS side, made if need be.
+    fn triggers(self: &Rc<Self>) -> Triggers {
+        let mut slot = self.prefetch.dom.borrow_mut();
+        let dom = slot.get_or_insert_with(|| {
+            let dom = Dom::new(self);
+            // After `destroy`, triggers are undone as soon as they are made.
+            if self.destroyed.get() {
+                dom.triggers().close();
             }
+            dom
         });
-        *self.prefetch.removals.borrow_mut() = watch.ok();
+        dom.triggers().clone()
     }
 
-    /// Drops the triggers whose element left the document (checked after the task that
-    /// removed it, so an element moved within one task keeps its trigger).
-    fn drop_detached_triggers(&self) {
-        let (detached, none_left) = {
-            let mut triggers = self.prefetch.triggers.borrow_mut();
-            let gone: Vec<Owner> = triggers
-                .iter()
-                .filter(|(_, t)| t.element().is_some_and(|e| !e.is_connected()))
-                .map(|(id, _)| *id)
-                .collect();
-            let detached: Vec<Trigger> = gone.iter().filter_map(|id| triggers.remove(id)).collect();
-            let none_left = triggers.values().all(|t| t.element().is_none());
-            (detached, none_left)
-        };
-        drop(detached);
-        if none_left {
-            let watch = self.prefetch.removals.borrow_mut().take();
-            drop(watch);
+    /// What the triggers' JS side calls: `0`: prefetch `value`'s keys for `owner` (from the
+    /// app's key function for links: anything but keys counts as invalid); `1`: the
+    /// predictions are due; `2`: `owner` was cancelled; `3`: the prefetch of key `value` ended.
+    pub(crate) fn on_trigger(self: &Rc<Self>, op: u32, owner: Owner, value: &JsValue) {
+        match op {
+            0 => match keys_of(value) {
+                Some(urls) => self.prefetch_urls(&urls, owner),
+                None => self.count_invalid_prefetch(),
+            },
+            1 => self.prefetch_predicted(),
+            2 => self.cancel_prefetch(owner),
+            // `owner` is 1 when the request ended with data.
+            _ => self.end_prefetch(&value.as_string().unwrap_or_default(), owner == 1),
         }
+    }
+
+    fn count_invalid_prefetch(&self) {
+        let _ = self.with_cache_read(|c| c.prefetch_mut().skip(SkipReason::Invalid));
     }
 
     /// Records a navigation to `route` for the predictor; when the browser is next idle, the
@@ -224,15 +199,8 @@ impl Runtime {
         if self.prefetch.route_keys.borrow().is_none() || self.destroyed.get() {
             return;
         }
-        let weak = Rc::downgrade(self);
-        let idle = Idle::new(Some(2_000), move || {
-            if let Some(rt) = weak.upgrade() {
-                rt.prefetch_predicted();
-            }
-        });
         // Replacing a pending one cancels it: only the newest route's predictions matter.
-        let previous = self.prefetch.predict_at_idle.replace(idle);
-        drop(previous);
+        self.triggers().predict_at_idle();
     }
 
     fn prefetch_predicted(self: &Rc<Self>) {
@@ -254,11 +222,10 @@ impl Runtime {
             .collect();
         let mut urls = Vec::new();
         for route in routes {
-            match crate::web::prefetch::call_keys(&route_keys, &[JsValue::from_str(&route)]) {
+            let keys = route_keys.call1(&JsValue::UNDEFINED, &JsValue::from_str(&route));
+            match keys.ok().as_ref().and_then(keys_of) {
                 Some(keys) => urls.extend(keys),
-                None => {
-                    let _ = self.with_cache_read(|c| c.prefetch_mut().skip(SkipReason::Invalid));
-                }
+                None => self.count_invalid_prefetch(),
             }
         }
         self.prefetch_urls(&urls, 0);
@@ -277,20 +244,11 @@ impl Runtime {
     /// promise that has nothing open; on `destroy`, also drops every trigger.
     pub(super) fn reset_prefetch(&self, destroying: bool) {
         if destroying {
-            let triggers: Vec<Trigger> = self
-                .prefetch
-                .triggers
-                .borrow_mut()
-                .drain()
-                .map(|(_, t)| t)
-                .collect();
-            drop(triggers);
-            let idle = self.prefetch.predict_at_idle.borrow_mut().take();
-            drop(idle);
-            let watch = self.prefetch.removals.borrow_mut().take();
-            drop(watch);
+            if let Some(dom) = self.prefetch.dom.borrow().as_ref() {
+                dom.triggers().close();
+            }
         }
-        let owners: Vec<Owner> = self.prefetch.waiters.borrow().keys().copied().collect();
+        let owners: Vec<Owner> = self.prefetch.waiters.borrow().clone();
         for owner in owners {
             if destroying {
                 let _ = self.with_cache_read(|c| c.prefetch_mut().cancel(owner));
@@ -301,6 +259,7 @@ impl Runtime {
 
     /// How many prefetch triggers are registered (for tests of cleanup).
     pub fn prefetch_triggers(&self) -> usize {
-        self.prefetch.triggers.borrow().len()
+        let dom = self.prefetch.dom.borrow();
+        dom.as_ref().map_or(0, |dom| dom.triggers().count())
     }
 }
