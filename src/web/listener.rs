@@ -19,17 +19,7 @@ impl EventListener {
         event: &'static str,
         callback: impl FnMut(web_sys::Event) + 'static,
     ) -> Option<Self> {
-        Self::add(target, event, Closure::new(callback), false)
-    }
-
-    /// [`EventListener::new`] for a listener that never calls `preventDefault`, so the browser
-    /// need not wait for it before scrolling (`touchstart`, `wheel`).
-    pub fn passive(
-        target: &EventTarget,
-        event: &'static str,
-        callback: impl FnMut(web_sys::Event) + 'static,
-    ) -> Option<Self> {
-        Self::add(target, event, Closure::new(callback), true)
+        Self::add(target, event, Closure::new(callback))
     }
 
     /// The part of [`EventListener::new`] that does not depend on the callback's type: one
@@ -39,19 +29,11 @@ impl EventListener {
         target: &EventTarget,
         event: &'static str,
         callback: Closure<dyn FnMut(web_sys::Event)>,
-        passive: bool,
     ) -> Option<Self> {
         let function = callback.as_ref().unchecked_ref();
-        let added = if passive {
-            let options = web_sys::AddEventListenerOptions::new();
-            options.set_passive(true);
-            target.add_event_listener_with_callback_and_add_event_listener_options(
-                event, function, &options,
-            )
-        } else {
-            target.add_event_listener_with_callback(event, function)
-        };
-        added.ok()?;
+        target
+            .add_event_listener_with_callback(event, function)
+            .ok()?;
         Some(EventListener {
             target: target.clone(),
             event,

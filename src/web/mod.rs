@@ -7,7 +7,6 @@ pub mod headers;
 pub mod listener;
 pub mod local_storage;
 pub mod memo;
-pub mod observer;
 pub mod prefetch;
 pub mod runtime;
 pub mod timer;
