@@ -1,43 +1,44 @@
-//! Which keys an invalidation names, found without scanning the cache: tag → keys in an ordered
-//! map (so a `story:42:*` pattern is a range scan), and the sorted keys themselves with their
-//! page types (so a `/path` prefix is a range scan too). Each key string is shared by the sets.
+//! Which keys an invalidation names, found without scanning the cache for the common cases: a
+//! tag's keys and a key are hash lookups (the cost follows what matches). A `story:42:*` tag
+//! pattern or a `/path` prefix scans the distinct tags or the keys: rarer, and an ordered map
+//! for them would cost kilobytes of wasm per instantiation (SPEC §10). Each key string is
+//! shared by the sets.
 //!
 //! Memory matters here (SPEC §10: ≤ 256 bytes of bookkeeping per entry): most tags name one
 //! entry (`scene:{id}`), so a tag's keys are held inline until a second key shares the tag, and
 //! page types have no sets of their own (whole page types are invalidated by the cache's
 //! group marks, so a page-type lookup here is a scan, kept for completeness).
 
-use std::collections::{BTreeMap, HashSet};
-use std::hash::BuildHasherDefault;
-use std::ops::Bound;
 use std::rc::Rc;
-
-use rustc_hash::FxHasher;
 
 use super::invalidation::Target;
 use super::page_type::PageTypeId;
+use super::FastMap;
 
-type ManyKeys = HashSet<Rc<str>, BuildHasherDefault<FxHasher>>;
+/// Keys and their page types. A tag's set of keys has the same type as the index of all keys
+/// (the page type rides along unused), so that the wasm holds one hash map instantiation for
+/// both.
+type KeyMap = FastMap<Rc<str>, PageTypeId>;
 
-/// The keys carrying one tag: one inline, more in a set.
+/// The keys carrying one tag: one inline, more in a map.
 #[derive(Debug)]
 enum KeySet {
     One(Rc<str>),
-    Many(ManyKeys),
+    Many(KeyMap),
 }
 
 impl KeySet {
-    fn insert(&mut self, key: Rc<str>) {
+    fn insert(&mut self, key: Rc<str>, page_type: PageTypeId) {
         match self {
             KeySet::One(only) if *only == key => {}
             KeySet::One(only) => {
-                let mut set = ManyKeys::default();
-                set.insert(Rc::clone(only));
-                set.insert(key);
+                let mut set = KeyMap::default();
+                set.insert(Rc::clone(only), page_type);
+                set.insert(key, page_type);
                 *self = KeySet::Many(set);
             }
             KeySet::Many(set) => {
-                set.insert(key);
+                set.insert(key, page_type);
             }
         }
     }
@@ -49,7 +50,7 @@ impl KeySet {
             KeySet::Many(set) => {
                 set.remove(key);
                 if set.len() == 1 {
-                    if let Some(last) = set.iter().next().cloned() {
+                    if let Some(last) = set.keys().next().cloned() {
                         *self = KeySet::One(last);
                     }
                 }
@@ -61,7 +62,7 @@ impl KeySet {
     fn for_each(&self, f: &mut impl FnMut(&Rc<str>)) {
         match self {
             KeySet::One(only) => f(only),
-            KeySet::Many(set) => set.iter().for_each(f),
+            KeySet::Many(set) => set.keys().for_each(f),
         }
     }
 }
@@ -74,8 +75,8 @@ fn set_is_empty(set: &KeySet) -> bool {
 /// replacement and removal.
 #[derive(Debug, Default)]
 pub struct TagIndex {
-    by_tag: BTreeMap<Box<str>, KeySet>,
-    keys: BTreeMap<Rc<str>, PageTypeId>,
+    by_tag: FastMap<Box<str>, KeySet>,
+    keys: KeyMap,
 }
 
 impl TagIndex {
@@ -88,7 +89,7 @@ impl TagIndex {
         };
         for tag in tags {
             match self.by_tag.get_mut(&**tag) {
-                Some(set) => set.insert(Rc::clone(&key)),
+                Some(set) => set.insert(Rc::clone(&key), page_type),
                 None => {
                     self.by_tag
                         .insert(tag.clone(), KeySet::One(Rc::clone(&key)));
@@ -125,9 +126,9 @@ impl TagIndex {
         self.keys.is_empty()
     }
 
-    /// Calls `f` with each key `target` names, in time proportional to what it names (plus a
-    /// logarithmic seek); a page type is a scan of every key. A key may be passed more than
-    /// once for a prefix target.
+    /// Calls `f` with each key `target` names: a key or a tag in time proportional to what it
+    /// names; a page type, a tag prefix or a path prefix is a scan (of the keys, or of the
+    /// distinct tags). A key may be passed more than once for a tag prefix target.
     pub fn for_each_match(&self, target: &Target, mut f: impl FnMut(&Rc<str>)) {
         match target {
             Target::Key(key) => {
@@ -146,23 +147,16 @@ impl TagIndex {
                     set.for_each(&mut f);
                 }
             }
-            Target::TagPrefix(prefix) => {
-                let from: &str = prefix;
-                for (_, set) in self
-                    .by_tag
-                    .range::<str, _>((Bound::Included(from), Bound::Unbounded))
-                    .take_while(|(tag, _)| tag.starts_with(from))
-                {
-                    set.for_each(&mut f);
-                }
-            }
-            Target::PathPrefix(prefix) => {
-                let from: &str = prefix;
-                self.keys
-                    .range::<str, _>((Bound::Included(from), Bound::Unbounded))
-                    .take_while(|(k, _)| k.starts_with(from))
-                    .for_each(|(k, _)| f(k));
-            }
+            Target::TagPrefix(prefix) => self
+                .by_tag
+                .iter()
+                .filter(|(tag, _)| tag.starts_with(&**prefix))
+                .for_each(|(_, set)| set.for_each(&mut f)),
+            Target::PathPrefix(prefix) => self
+                .keys
+                .keys()
+                .filter(|k| k.starts_with(&**prefix))
+                .for_each(f),
         }
     }
 
