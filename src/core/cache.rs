@@ -3,6 +3,7 @@
 //! network is the caller's (it gets a [`Ticket`] per request and reports back).
 
 use std::collections::VecDeque;
+use std::rc::Rc;
 
 use super::entry::{ChangeCause, Entry, EntryState, Provenance};
 use super::invalidation::{Fence, FenceLog, Subject, Target};
@@ -499,10 +500,12 @@ impl<V> Cache<V> {
         self.unindex(removed.get(usize::from(indexed)..).unwrap_or_default());
         let evicted = removed.iter().filter(|r| r.2 == RemovalCause::Size);
         let room = EVICTED_KEPT.saturating_sub(self.evicted.len());
-        self.evicted.extend(evicted.take(room).map(|r| r.0.clone()));
+        self.evicted
+            .extend(evicted.take(room).map(|r| Box::from(&*r.0)));
         if !indexed {
-            if let Some(e) = self.memory.peek(key) {
-                self.index.insert(key, e.page_type, &e.tags);
+            if let Some((shared, e)) = self.memory.peek_shared(key) {
+                self.index
+                    .insert_shared(Rc::clone(shared), e.page_type, &e.tags);
             }
         }
         removed

@@ -87,6 +87,12 @@ impl TagIndex {
             Some((shared, _)) => Rc::clone(shared),
             None => Rc::from(key),
         };
+        self.insert_shared(key, page_type, tags);
+    }
+
+    /// [`TagIndex::insert`] of a key string shared with its owner (the memory tier), which
+    /// the index then holds instead of a copy.
+    pub fn insert_shared(&mut self, key: Rc<str>, page_type: PageTypeId, tags: &[Box<str>]) {
         for tag in tags {
             match self.by_tag.get_mut(&**tag) {
                 Some(set) => set.insert(Rc::clone(&key), page_type),
