@@ -30,5 +30,10 @@ pub type FastMap<K, V> =
 pub type FastSet<T> =
     std::collections::HashSet<T, std::hash::BuildHasherDefault<rustc_hash::FxHasher>>;
 
+/// A set of strings, as a map to an unused `u32`: the same type as the key counters and ids
+/// (`FastMap<Box<str>, u32>`), so that the wasm holds one hash map instantiation for all of
+/// them rather than one per element type (SPEC §10).
+pub type StrSet = FastMap<Box<str>, u32>;
+
 /// Milliseconds: durations, and times since the Unix epoch on the client's clock.
 pub type Millis = u64;

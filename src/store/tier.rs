@@ -17,7 +17,7 @@ use std::rc::Rc;
 
 use super::codec::{self, IndexEntry, JournalLine, Meta, Record};
 use super::{Storage, StoreError};
-use crate::core::{FastMap, Millis};
+use crate::core::{FastMap, Millis, StrSet};
 
 mod flush;
 mod lazy;
@@ -139,22 +139,22 @@ pub struct StorageTier<S> {
     /// until then a key in neither map may still have a record, whose head is trusted.
     loaded: bool,
     /// Keys removed while the saved index was unread: their saved lines are stale.
-    removed: FastMap<String, ()>,
+    removed: StrSet,
     /// Keys whose saved line (in `…:o`) is newer than their record's head.
-    overrides: FastMap<String, ()>,
+    overrides: StrSet,
     /// Set when `overrides` changed since it was last saved.
     overrides_changed: bool,
     /// When the scope was opened: a line over-age or future-dated then is removed when decoded.
     opened_at: Millis,
     pending: FastMap<String, Pending>,
-    invalidated: FastMap<String, ()>,
+    invalidated: StrSet,
     /// Journal segments written since the index was last written whole.
     segments: u32,
     /// Set when the index could not be saved: the next flush writes it whole.
     compact_next: bool,
     /// Keys whose saved index line is older than their record (rewrites write the record
     /// alone), and flushes since the first of them lagged: their lines are journaled together.
-    lagging: FastMap<String, ()>,
+    lagging: StrSet,
     lag_flushes: u32,
     bytes: usize,
     failure: Option<StoreError>,
@@ -174,15 +174,15 @@ impl<S: Storage> StorageTier<S> {
             index: FastMap::default(),
             raw: lazy::RawIndex::default(),
             loaded: false,
-            removed: FastMap::default(),
-            overrides: FastMap::default(),
+            removed: StrSet::default(),
+            overrides: StrSet::default(),
             overrides_changed: false,
             opened_at: now,
             pending: FastMap::default(),
-            invalidated: FastMap::default(),
+            invalidated: StrSet::default(),
             segments: 0,
             compact_next: false,
-            lagging: FastMap::default(),
+            lagging: StrSet::default(),
             lag_flushes: 0,
             bytes: 0,
             failure: None,
@@ -307,7 +307,7 @@ impl<S: Storage> StorageTier<S> {
             }
             Some(_) => {
                 self.bytes -= size.min(self.bytes);
-                self.invalidated.remove(&key);
+                self.invalidated.remove(key.as_str());
                 self.pending.insert(key, Pending::Remove);
             }
             None => self.bytes -= size.min(self.bytes),
@@ -403,7 +403,7 @@ impl<S: Storage> StorageTier<S> {
     pub fn mark_invalidated(&mut self, key: &str) {
         self.find_line(key);
         if self.index.contains_key(key) {
-            self.invalidated.insert(key.to_owned(), ());
+            self.invalidated.insert(key.into(), 0);
         }
     }
 
@@ -418,7 +418,7 @@ impl<S: Storage> StorageTier<S> {
             self.pending.insert(key.to_owned(), Pending::Remove);
         }
         if !self.loaded {
-            self.removed.insert(key.to_owned(), ());
+            self.removed.insert(key.into(), 0);
         }
         self.invalidated.remove(key);
     }

@@ -104,24 +104,33 @@ impl<S: Storage> StorageTier<S> {
         let trusted = raw.is_some();
         let mut raw = raw.unwrap_or_default();
         self.segments = u32::try_from(segments.len()).unwrap_or(u32::MAX);
-        // The journal's last word on each key, over the index.
-        let mut journal: FastMap<String, Option<IndexEntry>> = FastMap::default();
-        for lines in segments.iter().filter_map(|s| codec::decode_journal(s)) {
-            for line in lines {
-                match line {
-                    JournalLine::Upsert(k, e) => journal.insert(k, Some(e)),
-                    JournalLine::Remove(k) => journal.insert(k, None),
-                };
-            }
-        }
-        for key in self.index.keys().chain(removed.keys()) {
+        for key in self.index.keys() {
             raw.forget(key);
-            journal.remove(key);
         }
-        for (key, entry) in journal {
-            raw.forget(&key);
-            if let Some(entry) = entry {
-                self.admit(key, Some(entry), 0);
+        for key in removed.keys() {
+            raw.forget(key);
+        }
+        // The journal's last word on each key, over the index: read from the end, the first
+        // line of a key wins. Keys known since opening or removed since are left as they are.
+        let mut seen = removed;
+        for lines in segments
+            .iter()
+            .rev()
+            .filter_map(|s| codec::decode_journal(s))
+        {
+            for line in lines.into_iter().rev() {
+                let (key, entry) = match line {
+                    JournalLine::Upsert(k, e) => (k, Some(e)),
+                    JournalLine::Remove(k) => (k, None),
+                };
+                if seen.contains_key(key.as_str()) || self.index.contains_key(&key) {
+                    continue;
+                }
+                seen.insert(key.as_str().into(), 0);
+                raw.forget(&key);
+                if let Some(entry) = entry {
+                    self.admit(key, Some(entry), 0);
+                }
             }
         }
         self.bytes += raw.bytes();

@@ -66,7 +66,7 @@ impl<S: Storage> StorageTier<S> {
         };
         let lines = text.as_deref().and_then(codec::decode_overrides);
         for (key, entry) in lines.unwrap_or_default() {
-            self.overrides.insert(key.clone(), ());
+            self.overrides.insert(key.as_str().into(), 0);
             self.bytes += entry.size;
             self.index.insert(key, entry);
         }
