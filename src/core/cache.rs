@@ -452,7 +452,7 @@ impl<V> Cache<V> {
                     .peek(k)
                     .is_none_or(|e| e.state(now) != EntryState::Fresh)
             })
-            .map(|k| k.to_string())
+            .map(|k| String::from(&**k))
             .collect();
         crate::core::sort::sort(&mut keys);
         keys

@@ -52,7 +52,7 @@ impl<V> Cache<V> {
                     if predates(entry.server_time, fence.not_after) {
                         entry.invalidate(&invalidation);
                         if observers.contains_key(&**key) {
-                            named.push(key.to_string());
+                            named.push(String::from(&**key));
                         }
                     }
                 }
@@ -60,7 +60,7 @@ impl<V> Cache<V> {
             // An observed key with nothing in memory is still refetched when named.
             if let Target::Key(key) = target {
                 if self.is_observed(key) && spare != Some(&**key) {
-                    named.push(key.to_string());
+                    named.push(String::from(&**key));
                 }
             }
         }
@@ -112,7 +112,7 @@ impl<V> Cache<V> {
                 None => matches!(target, Target::All) && self.in_flight.contains_key(key),
             };
             if named_here {
-                named.push(key.to_string());
+                named.push(String::from(&**key));
             }
         }
     }
