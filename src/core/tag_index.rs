@@ -13,7 +13,7 @@ use std::rc::Rc;
 
 use super::invalidation::Target;
 use super::page_type::PageTypeId;
-use super::FastMap;
+use super::{FastMap, StrSet};
 
 /// Keys and their page types. A tag's set of keys has the same type as the index of all keys
 /// (the page type rides along unused), so that the wasm holds one hash map instantiation for
@@ -75,7 +75,12 @@ fn set_is_empty(set: &KeySet) -> bool {
 /// replacement and removal.
 #[derive(Debug, Default)]
 pub struct TagIndex {
-    by_tag: FastMap<Box<str>, KeySet>,
+    /// Each tag's place in `sets`: a [`StrSet`], the map type of the crate's key sets and
+    /// counters, rather than a map type of its own (SPEC §10).
+    tags: StrSet,
+    /// The keys of each tag by place; places emptied by a removal are listed in `free`.
+    sets: Vec<KeySet>,
+    free: Vec<u32>,
     keys: KeyMap,
 }
 
@@ -94,23 +99,56 @@ impl TagIndex {
     /// the index then holds instead of a copy.
     pub fn insert_shared(&mut self, key: Rc<str>, page_type: PageTypeId, tags: &[Box<str>]) {
         for tag in tags {
-            match self.by_tag.get_mut(&**tag) {
+            let place = self.tags.get(&**tag).copied();
+            match place.and_then(|at| self.set_mut(at)) {
                 Some(set) => set.insert(Rc::clone(&key), page_type),
-                None => {
-                    self.by_tag
-                        .insert(tag.clone(), KeySet::One(Rc::clone(&key)));
-                }
+                None => self.add_tag(tag, KeySet::One(Rc::clone(&key))),
             }
         }
         self.keys.insert(key, page_type);
     }
 
+    fn set_mut(&mut self, at: u32) -> Option<&mut KeySet> {
+        self.sets.get_mut(usize::try_from(at).ok()?)
+    }
+
+    fn set(&self, at: u32) -> Option<&KeySet> {
+        self.sets.get(usize::try_from(at).ok()?)
+    }
+
+    /// Gives `tag` a place holding `set`, reusing a freed one if any.
+    fn add_tag(&mut self, tag: &str, set: KeySet) {
+        let at = match self.free.pop() {
+            Some(at) => {
+                if let Some(slot) = self.set_mut(at) {
+                    *slot = set;
+                }
+                at
+            }
+            None => {
+                // Over u32::MAX distinct tags memory would have run out long before.
+                let Ok(at) = u32::try_from(self.sets.len()) else {
+                    return;
+                };
+                self.sets.push(set);
+                at
+            }
+        };
+        self.tags.insert(tag.into(), at);
+    }
+
     /// Removes `key`, indexed with these tags.
     pub fn remove(&mut self, key: &str, _page_type: PageTypeId, tags: &[Box<str>]) {
         for tag in tags {
-            if let Some(set) = self.by_tag.get_mut(&**tag) {
+            let Some(&at) = self.tags.get(&**tag) else {
+                continue;
+            };
+            if let Some(set) = self.set_mut(at) {
                 if set.remove(key) {
-                    self.by_tag.remove(&**tag);
+                    // Emptied: the key strings it held go now, the place is reused later.
+                    *set = KeySet::Many(KeyMap::default());
+                    self.tags.remove(&**tag);
+                    self.free.push(at);
                 }
             }
         }
@@ -149,15 +187,16 @@ impl TagIndex {
                 .filter(|(_, page_type)| *page_type == id)
                 .for_each(|(k, _)| f(k)),
             Target::Tag(tag) => {
-                if let Some(set) = self.by_tag.get(&**tag) {
+                if let Some(set) = self.tags.get(&**tag).and_then(|&at| self.set(at)) {
                     set.for_each(&mut f);
                 }
             }
             Target::TagPrefix(prefix) => self
-                .by_tag
+                .tags
                 .iter()
                 .filter(|(tag, _)| tag.starts_with(&**prefix))
-                .for_each(|(_, set)| set.for_each(&mut f)),
+                .filter_map(|(_, &at)| self.set(at))
+                .for_each(|set| set.for_each(&mut f)),
             Target::PathPrefix(prefix) => self
                 .keys
                 .keys()
@@ -215,7 +254,11 @@ mod tests {
             &tags(&["scene:1", "story:42:ch"]),
         );
         assert!(ix.matching(&Target::Tag("scene:1".into())).is_empty());
-        assert_eq!(ix.by_tag.len(), 3, "empty tag sets are dropped");
+        assert_eq!(ix.tags.len(), 3, "empty tag sets are dropped");
+        assert_eq!(ix.free.len(), 2, "and their places are free for reuse");
+        ix.insert("/s/4", PageTypeId::WRITING, &tags(&["scene:4"]));
+        assert_eq!((ix.sets.len(), ix.free.len()), (5, 1));
+        assert_eq!(names(ix.matching(&Target::Tag("scene:4".into()))), ["/s/4"]);
         ix.clear();
         assert!(ix.is_empty());
     }
