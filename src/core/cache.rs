@@ -12,7 +12,7 @@ use super::page_type::{PageTypeId, PageTypes};
 use super::prefetch::{Governor, PrefetchConfig};
 use super::routes::Routes;
 use super::tag_index::TagIndex;
-use super::{FastMap, Millis};
+use super::{FastMap, Millis, StrSet};
 
 /// Bookkeeping bytes counted per entry on top of its key and value.
 pub const ENTRY_OVERHEAD: u32 = 160;
@@ -133,8 +133,11 @@ pub enum Completion {
 pub struct Cache<V> {
     config: CacheConfig,
     memory: MemoryTier<V>,
-    /// The newest request per key (reads join it).
-    in_flight: FastMap<Box<str>, Ticket>,
+    /// The newest request per key (reads join it), by the low 32 bits of its sequence number:
+    /// enough to tell it from the requests it superseded unless 2^32 requests came between
+    /// (and then a read starts a request instead of joining one). A [`StrSet`]: one map type
+    /// with the crate's key sets and counters rather than one of its own (SPEC §10).
+    in_flight: StrSet,
     /// Every request not yet ended, superseded ones included: fences are kept for them.
     /// Ascending, since sequence numbers only grow; a deque rather than a `BTreeSet` because
     /// each B-tree instantiation costs kilobytes of wasm (SPEC §10), and requests mostly end
@@ -169,7 +172,7 @@ impl<V> Cache<V> {
             used_prefetch: false,
             memory: MemoryTier::new(config.limits),
             config,
-            in_flight: FastMap::default(),
+            in_flight: StrSet::default(),
             open: VecDeque::new(),
             discard_below: 0,
             observers: FastMap::default(),
@@ -287,7 +290,7 @@ impl<V> Cache<V> {
             seq: self.next_seq(),
             started_at: now,
         };
-        self.in_flight.insert(key.into(), ticket.clone());
+        self.in_flight.insert(key.into(), flight(ticket.seq));
         self.open.push_back(ticket.seq);
         ticket
     }
@@ -515,7 +518,7 @@ impl<V> Cache<V> {
         if self
             .in_flight
             .get(&ticket.key)
-            .is_some_and(|t| t.seq == ticket.seq)
+            .is_some_and(|&newest| newest == flight(ticket.seq))
         {
             self.in_flight.remove(&ticket.key);
         }
@@ -588,6 +591,11 @@ impl<V> Cache<V> {
         self.seq += 1;
         self.seq
     }
+}
+
+/// The low 32 bits of a request's sequence number, as `Cache::in_flight` keeps it.
+fn flight(seq: u64) -> u32 {
+    seq as u32
 }
 
 /// Approximate bytes an entry costs: its key, its body, and the bookkeeping.
