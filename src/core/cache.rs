@@ -145,7 +145,8 @@ pub struct Cache<V> {
     open: VecDeque<u64>,
     /// Requests numbered below this were cut off by `clear` and are never stored.
     discard_below: u64,
-    observers: FastMap<Box<str>, u32>,
+    /// Subscribers per key.
+    observers: StrSet,
     fences: FenceLog,
     /// Tag, page type and key lookups for invalidations; mirrors `memory`.
     index: TagIndex,
@@ -175,7 +176,7 @@ impl<V> Cache<V> {
             in_flight: StrSet::default(),
             open: VecDeque::new(),
             discard_below: 0,
-            observers: FastMap::default(),
+            observers: StrSet::default(),
             fences: FenceLog::default(),
             index: TagIndex::default(),
             groups: Vec::new(),
@@ -449,7 +450,7 @@ impl<V> Cache<V> {
         let mut keys: Vec<String> = self
             .observers
             .keys()
-            .filter(|k| !self.in_flight.contains_key(*k))
+            .filter(|k| !self.in_flight.contains_key(&***k))
             .filter(|k| {
                 self.memory
                     .peek(k)
@@ -517,10 +518,10 @@ impl<V> Cache<V> {
     fn end_flight(&mut self, ticket: &Ticket) {
         if self
             .in_flight
-            .get(&ticket.key)
+            .get(&*ticket.key)
             .is_some_and(|&newest| newest == flight(ticket.seq))
         {
-            self.in_flight.remove(&ticket.key);
+            self.in_flight.remove(&*ticket.key);
         }
         if let Ok(at) = self.open.binary_search(&ticket.seq) {
             self.open.remove(at);

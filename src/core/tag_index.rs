@@ -13,12 +13,17 @@ use std::rc::Rc;
 
 use super::invalidation::Target;
 use super::page_type::PageTypeId;
-use super::{FastMap, StrSet};
+use super::StrSet;
 
-/// Keys and their page types. A tag's set of keys has the same type as the index of all keys
-/// (the page type rides along unused), so that the wasm holds one hash map instantiation for
-/// both.
-type KeyMap = FastMap<Rc<str>, PageTypeId>;
+/// Keys and their page types (by [`code`]). A [`StrSet`], like a tag's set of keys (where the
+/// page type rides along unused) and most maps of the crate: one hash map instantiation in the
+/// wasm for all of them (SPEC §10).
+type KeyMap = StrSet;
+
+/// A page type as the index stores it.
+fn code(page_type: PageTypeId) -> u32 {
+    u32::try_from(page_type.index()).unwrap_or(u32::MAX)
+}
 
 /// The keys carrying one tag: one inline, more in a map.
 #[derive(Debug)]
@@ -33,12 +38,12 @@ impl KeySet {
             KeySet::One(only) if *only == key => {}
             KeySet::One(only) => {
                 let mut set = KeyMap::default();
-                set.insert(Rc::clone(only), page_type);
-                set.insert(key, page_type);
+                set.insert(Rc::clone(only), code(page_type));
+                set.insert(key, code(page_type));
                 *self = KeySet::Many(set);
             }
             KeySet::Many(set) => {
-                set.insert(key, page_type);
+                set.insert(key, code(page_type));
             }
         }
     }
@@ -105,7 +110,7 @@ impl TagIndex {
                 None => self.add_tag(tag, KeySet::One(Rc::clone(&key))),
             }
         }
-        self.keys.insert(key, page_type);
+        self.keys.insert(key, code(page_type));
     }
 
     fn set_mut(&mut self, at: u32) -> Option<&mut KeySet> {
@@ -184,7 +189,7 @@ impl TagIndex {
             Target::PageType(id) => self
                 .keys
                 .iter()
-                .filter(|(_, page_type)| *page_type == id)
+                .filter(|(_, &page_type)| page_type == code(*id))
                 .for_each(|(k, _)| f(k)),
             Target::Tag(tag) => {
                 if let Some(set) = self.tags.get(&**tag).and_then(|&at| self.set(at)) {

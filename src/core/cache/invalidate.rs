@@ -109,7 +109,7 @@ impl<V> Cache<V> {
                 Some(e) => {
                     target_names(target, e.page_type) && predates(e.server_time, fence.not_after)
                 }
-                None => matches!(target, Target::All) && self.in_flight.contains_key(key),
+                None => matches!(target, Target::All) && self.in_flight.contains_key(&**key),
             };
             if named_here {
                 named.push(String::from(&**key));

@@ -132,7 +132,7 @@ impl<S: Storage> StorageTier<S> {
                                     lines.push(JournalLine::Upsert(key, entry.clone()));
                                 }
                                 Some(_) => {
-                                    self.lagging.insert(key.into_boxed_str(), 0);
+                                    self.lagging.insert(key.into(), 0);
                                 }
                                 None => {}
                             }
@@ -175,12 +175,12 @@ impl<S: Storage> StorageTier<S> {
 
     /// Appends the current index line of every lagging key to `lines`.
     fn journal_lagging(&mut self, lines: &mut Vec<JournalLine>) {
-        let mut keys: Vec<Box<str>> = self.lagging.drain().map(|(k, _)| k).collect();
+        let mut keys: Vec<std::rc::Rc<str>> = self.lagging.drain().map(|(k, _)| k).collect();
         crate::core::sort::sort(&mut keys);
         self.lag_flushes = 0;
         for key in keys {
             if let Some(entry) = self.index.get(&*key) {
-                lines.push(JournalLine::Upsert(key.into_string(), entry.clone()));
+                lines.push(JournalLine::Upsert(String::from(&*key), entry.clone()));
             }
         }
     }

@@ -91,7 +91,7 @@ impl RawIndex {
                     .get(start..end)
                     .and_then(codec::decode_index_line)
                     .map(|(_, entry)| entry);
-                Some((key.into_string(), entry, size))
+                Some((String::from(&*key), entry, size))
             })
             .collect()
     }

@@ -38,7 +38,7 @@ impl<S: Storage> StorageTier<S> {
         let result = if self.overrides.is_empty() {
             self.with_storage(|s| s.remove_item(&key))
         } else {
-            let mut keys: Vec<&Box<str>> = self.overrides.keys().collect();
+            let mut keys: Vec<&std::rc::Rc<str>> = self.overrides.keys().collect();
             crate::core::sort::sort(&mut keys);
             let lines = keys
                 .into_iter()
@@ -65,10 +65,10 @@ impl<S: Storage> StorageTier<S> {
     /// Rewrites the record of every overridden key with its current line as head, body
     /// unchanged; a record that no longer belongs to its line is removed instead.
     fn rewrite_heads(&mut self) {
-        let mut keys: Vec<Box<str>> = self.overrides.keys().cloned().collect();
+        let mut keys: Vec<std::rc::Rc<str>> = self.overrides.keys().cloned().collect();
         crate::core::sort::sort(&mut keys);
         for key in keys {
-            let key = key.into_string();
+            let key = String::from(&*key);
             let record_key = self.record_key(&key);
             let Some(line) = self.index.get(&key).map(|e| e.meta.clone()) else {
                 self.drop_override(&key);
