@@ -82,7 +82,7 @@ impl<S: Storage> StorageTier<S> {
     }
 
     fn flush_lines(&mut self, now: Millis, catch_up: bool) -> FlushReport {
-        let mut pending: Vec<(String, Pending)> = self.pending.drain().collect();
+        let mut pending = self.pending.drain();
         crate::core::sort::sort_by(&mut pending, |a, b| a.0 < b.0);
         let mut report = std::mem::take(&mut self.report);
         if self.storage.is_none() {
@@ -314,7 +314,7 @@ impl<S: Storage> StorageTier<S> {
             Ok(()) => {
                 for line in more {
                     if let JournalLine::Remove(k) = line {
-                        self.pending.insert(k, Pending::Remove);
+                        self.pending.insert(&k, Pending::Remove);
                     }
                 }
             }

@@ -51,7 +51,7 @@ impl<S: Storage> StorageTier<S> {
             // Evictions made room: the next flush records them.
             for line in more {
                 if let JournalLine::Remove(k) = line {
-                    self.pending.insert(k, Pending::Remove);
+                    self.pending.insert(&k, Pending::Remove);
                 }
             }
             written
