@@ -117,10 +117,10 @@ impl RouteRule {
                 _ => None,
             })
             .collect();
-        let tags = tag_templates
-            .iter()
-            .map(|t| compile_template(t, &params))
-            .collect::<Result<_, _>>()?;
+        let mut tags = Vec::with_capacity(tag_templates.len());
+        for template in tag_templates {
+            tags.push(compile_template(template, &params)?);
+        }
         Ok(RouteRule {
             segments,
             page_type,
