@@ -494,7 +494,7 @@ impl<V> Cache<V> {
             .memory
             .insert(key, entry, now, &|k| observers.contains_key(k));
         // The usual replacement keeps the page type and tags: its index entries stay as they
-        // are (re-indexing costs two ordered-map walks over every key).
+        // are (re-indexing costs a removal and an insert per tag and for the key).
         let indexed = match (removed.first(), self.memory.peek(key)) {
             (Some((old_key, old, RemovalCause::Replaced)), Some(new)) => {
                 **old_key == *key && old.page_type == new.page_type && old.tags == new.tags
