@@ -3,6 +3,7 @@
 //! network is the caller's (it gets a [`Ticket`] per request and reports back).
 
 use std::collections::VecDeque;
+use std::rc::Rc;
 
 use super::entry::{ChangeCause, Entry, EntryState, Provenance};
 use super::invalidation::{Fence, FenceLog, Subject, Target};
@@ -11,7 +12,7 @@ use super::page_type::{PageTypeId, PageTypes};
 use super::prefetch::{Governor, PrefetchConfig};
 use super::routes::Routes;
 use super::tag_index::TagIndex;
-use super::{FastMap, Millis};
+use super::{FastMap, Millis, StrSet};
 
 /// Bookkeeping bytes counted per entry on top of its key and value.
 pub const ENTRY_OVERHEAD: u32 = 160;
@@ -132,8 +133,11 @@ pub enum Completion {
 pub struct Cache<V> {
     config: CacheConfig,
     memory: MemoryTier<V>,
-    /// The newest request per key (reads join it).
-    in_flight: FastMap<Box<str>, Ticket>,
+    /// The newest request per key (reads join it), by the low 32 bits of its sequence number:
+    /// enough to tell it from the requests it superseded unless 2^32 requests came between
+    /// (and then a read starts a request instead of joining one). A [`StrSet`]: one map type
+    /// with the crate's key sets and counters rather than one of its own (SPEC §10).
+    in_flight: StrSet,
     /// Every request not yet ended, superseded ones included: fences are kept for them.
     /// Ascending, since sequence numbers only grow; a deque rather than a `BTreeSet` because
     /// each B-tree instantiation costs kilobytes of wasm (SPEC §10), and requests mostly end
@@ -141,7 +145,8 @@ pub struct Cache<V> {
     open: VecDeque<u64>,
     /// Requests numbered below this were cut off by `clear` and are never stored.
     discard_below: u64,
-    observers: FastMap<Box<str>, u32>,
+    /// Subscribers per key.
+    observers: StrSet,
     fences: FenceLog,
     /// Tag, page type and key lookups for invalidations; mirrors `memory`.
     index: TagIndex,
@@ -168,10 +173,10 @@ impl<V> Cache<V> {
             used_prefetch: false,
             memory: MemoryTier::new(config.limits),
             config,
-            in_flight: FastMap::default(),
+            in_flight: StrSet::default(),
             open: VecDeque::new(),
             discard_below: 0,
-            observers: FastMap::default(),
+            observers: StrSet::default(),
             fences: FenceLog::default(),
             index: TagIndex::default(),
             groups: Vec::new(),
@@ -286,7 +291,7 @@ impl<V> Cache<V> {
             seq: self.next_seq(),
             started_at: now,
         };
-        self.in_flight.insert(key.into(), ticket.clone());
+        self.in_flight.insert(key.into(), flight(ticket.seq));
         self.open.push_back(ticket.seq);
         ticket
     }
@@ -445,13 +450,13 @@ impl<V> Cache<V> {
         let mut keys: Vec<String> = self
             .observers
             .keys()
-            .filter(|k| !self.in_flight.contains_key(*k))
+            .filter(|k| !self.in_flight.contains_key(&***k))
             .filter(|k| {
                 self.memory
                     .peek(k)
                     .is_none_or(|e| e.state(now) != EntryState::Fresh)
             })
-            .map(|k| k.to_string())
+            .map(|k| String::from(&**k))
             .collect();
         crate::core::sort::sort(&mut keys);
         keys
@@ -489,7 +494,7 @@ impl<V> Cache<V> {
             .memory
             .insert(key, entry, now, &|k| observers.contains_key(k));
         // The usual replacement keeps the page type and tags: its index entries stay as they
-        // are (re-indexing costs two ordered-map walks over every key).
+        // are (re-indexing costs a removal and an insert per tag and for the key).
         let indexed = match (removed.first(), self.memory.peek(key)) {
             (Some((old_key, old, RemovalCause::Replaced)), Some(new)) => {
                 **old_key == *key && old.page_type == new.page_type && old.tags == new.tags
@@ -499,10 +504,12 @@ impl<V> Cache<V> {
         self.unindex(removed.get(usize::from(indexed)..).unwrap_or_default());
         let evicted = removed.iter().filter(|r| r.2 == RemovalCause::Size);
         let room = EVICTED_KEPT.saturating_sub(self.evicted.len());
-        self.evicted.extend(evicted.take(room).map(|r| r.0.clone()));
+        self.evicted
+            .extend(evicted.take(room).map(|r| Box::from(&*r.0)));
         if !indexed {
-            if let Some(e) = self.memory.peek(key) {
-                self.index.insert(key, e.page_type, &e.tags);
+            if let Some((shared, e)) = self.memory.peek_shared(key) {
+                self.index
+                    .insert_shared(Rc::clone(shared), e.page_type, &e.tags);
             }
         }
         removed
@@ -511,10 +518,10 @@ impl<V> Cache<V> {
     fn end_flight(&mut self, ticket: &Ticket) {
         if self
             .in_flight
-            .get(&ticket.key)
-            .is_some_and(|t| t.seq == ticket.seq)
+            .get(&*ticket.key)
+            .is_some_and(|&newest| newest == flight(ticket.seq))
         {
-            self.in_flight.remove(&ticket.key);
+            self.in_flight.remove(&*ticket.key);
         }
         if let Ok(at) = self.open.binary_search(&ticket.seq) {
             self.open.remove(at);
@@ -585,6 +592,11 @@ impl<V> Cache<V> {
         self.seq += 1;
         self.seq
     }
+}
+
+/// The low 32 bits of a request's sequence number, as `Cache::in_flight` keeps it.
+fn flight(seq: u64) -> u32 {
+    seq as u32
 }
 
 /// Approximate bytes an entry costs: its key, its body, and the bookkeeping.

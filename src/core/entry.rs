@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use super::group_mark::GroupMark;
 use super::page_type::{Lifetimes, PageTypeId};
+use super::text::{concat, push_decimal};
 use super::Millis;
 
 /// Whether an entry may be served, computed at read time (timers may be late; the clock is not).
@@ -234,30 +235,38 @@ impl<V> Entry<V> {
     pub fn staleness_reason(&self, now: Millis) -> Option<String> {
         match self.state(now) {
             EntryState::Fresh => None,
-            EntryState::Expired => Some(format!(
-                "expired: kept for {} s after it arrived",
-                secs(self.expires_at.saturating_sub(self.received_at))
-            )),
+            EntryState::Expired => {
+                let mut why = String::from("expired: kept for ");
+                push_secs(&mut why, self.expires_at.saturating_sub(self.received_at));
+                why.push_str(" s after it arrived");
+                Some(why)
+            }
             EntryState::Invalidated => {
                 Some(match self.invalidation().as_deref().map(|i| &i.source) {
-                    Some(InvalidationSource::Header(h)) => format!("invalidated by {h}"),
+                    Some(InvalidationSource::Header(h)) => concat(&["invalidated by ", h]),
                     Some(InvalidationSource::Tab) => "invalidated by another tab".to_owned(),
                     Some(InvalidationSource::Mutation) => "invalidated by a mutation".to_owned(),
                     Some(InvalidationSource::Api) | None => "invalidated by the app".to_owned(),
                 })
             }
-            EntryState::Stale => Some(format!(
-                "stale: fresh window of {} s ended {} s ago",
-                secs(self.stale_at.saturating_sub(self.received_at)),
-                secs(now.saturating_sub(self.stale_at))
-            )),
+            EntryState::Stale => {
+                let mut why = String::from("stale: fresh window of ");
+                push_secs(&mut why, self.stale_at.saturating_sub(self.received_at));
+                why.push_str(" s ended ");
+                push_secs(&mut why, now.saturating_sub(self.stale_at));
+                why.push_str(" s ago");
+                Some(why)
+            }
         }
     }
 }
 
-fn secs(ms: Millis) -> String {
+/// Appends `ms` in seconds with one decimal (`12.3`).
+fn push_secs(out: &mut String, ms: Millis) {
     let tenths = ms / 100;
-    format!("{}.{}", tenths / 10, tenths % 10)
+    push_decimal(out, tenths / 10, 0);
+    out.push('.');
+    push_decimal(out, tenths % 10, 0);
 }
 
 #[cfg(test)]

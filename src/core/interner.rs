@@ -2,16 +2,16 @@
 //! JS/wasm boundary with a number instead of a string (SPEC §10: passing a 25-character string
 //! costs about as much as the whole lookup it is for).
 
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
+use std::rc::Rc;
 
-use rustc_hash::FxHasher;
+use super::StrSet;
 
 /// Request keys by id and ids by key. Ids are dense and stable until [`KeyInterner::clear`].
 #[derive(Debug, Default)]
 pub struct KeyInterner {
-    keys: Vec<Box<str>>,
-    ids: HashMap<Box<str>, u32, BuildHasherDefault<FxHasher>>,
+    /// Each key string is shared by the two.
+    keys: Vec<Rc<str>>,
+    ids: StrSet,
 }
 
 impl KeyInterner {
@@ -29,8 +29,9 @@ impl KeyInterner {
             return Some(*id);
         }
         let id = u32::try_from(self.keys.len()).ok()?;
-        self.keys.push(key.into());
-        self.ids.insert(key.into(), id);
+        let key: Rc<str> = Rc::from(key);
+        self.keys.push(Rc::clone(&key));
+        self.ids.insert(key, id);
         Some(id)
     }
 

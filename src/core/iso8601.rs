@@ -1,6 +1,7 @@
 //! ISO 8601 times in pure Rust: `X-Cache-Invalidate-Timestamp` is parsed here (the core reads no
 //! clock and calls no JS `Date`), and the server helper writes it with [`format_millis`].
 
+use super::text::push_decimal;
 use super::Millis;
 
 const MS_PER_DAY: i64 = 86_400_000;
@@ -85,13 +86,22 @@ pub fn format_millis(ms: Millis) -> String {
     let days = ms.div_euclid(MS_PER_DAY);
     let rest = ms.rem_euclid(MS_PER_DAY);
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rest / 3_600_000,
-        rest / 60_000 % 60,
-        rest / 1_000 % 60,
-        rest % 1_000
-    )
+    let mut out = String::with_capacity(24);
+    // Every part is non-negative: `ms` is, and so are the days since 1970 and the rest.
+    let parts = [
+        (y, 4, '-'),
+        (m, 2, '-'),
+        (d, 2, 'T'),
+        (rest / 3_600_000, 2, ':'),
+        (rest / 60_000 % 60, 2, ':'),
+        (rest / 1_000 % 60, 2, '.'),
+        (rest % 1_000, 3, 'Z'),
+    ];
+    for (value, width, then) in parts {
+        push_decimal(&mut out, u64::try_from(value).unwrap_or(0), width);
+        out.push(then);
+    }
+    out
 }
 
 /// The zone designator at the end: offset east of UTC in minutes; `None` if absent or malformed.

@@ -103,7 +103,10 @@ fn split_origin(url: &str) -> Result<(Option<String>, &str), KeyError> {
     if host.ends_with(default_port) {
         host.truncate(host.len() - default_port.len());
     }
-    Ok((Some(format!("{scheme}://{host}")), rest))
+    Ok((
+        Some(crate::core::text::concat(&[&scheme, "://", &host])),
+        rest,
+    ))
 }
 
 fn push_sorted_query(key: &mut String, query: &str) {

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
+use std::rc::Rc;
 
 use rustc_hash::FxHasher;
 
@@ -47,15 +48,16 @@ impl Default for Limits {
     }
 }
 
-/// A removed entry and why it went.
-pub type Removed<V> = (Box<str>, Entry<V>, RemovalCause);
+/// A removed entry (its key as the tier held it) and why it went.
+pub type Removed<V> = (Rc<str>, Entry<V>, RemovalCause);
 
 /// The memory tier.
 #[derive(Debug)]
 pub struct MemoryTier<V> {
     /// Entries are boxed: a map slot is then 24 bytes instead of the entry's ~140, and a hash
     /// map keeps up to half its slots empty (SPEC §10 counts bookkeeping bytes per entry).
-    map: FastMap<Box<str>, Box<Entry<V>>>,
+    /// Keys are shared (`Rc`) with the cache's tag index rather than copied there.
+    map: FastMap<Rc<str>, Box<Entry<V>>>,
     bytes: usize,
     tick: u64,
     limits: Limits,
@@ -101,6 +103,11 @@ impl<V> MemoryTier<V> {
         self.map.get(key).map(|e| &**e)
     }
 
+    /// The key as the tier holds it (to share rather than copy) and its entry.
+    pub fn peek_shared(&self, key: &str) -> Option<(&Rc<str>, &Entry<V>)> {
+        self.map.get_key_value(key).map(|(k, e)| (k, &**e))
+    }
+
     /// The entry for `key` to change in place, without changing its recency. The caller must
     /// not change its size; use [`MemoryTier::insert`] for that.
     pub fn peek_mut(&mut self, key: &str) -> Option<&mut Entry<V>> {
@@ -133,7 +140,7 @@ impl<V> MemoryTier<V> {
             if let Some(old) = self.remove(key) {
                 removed.push((old.0, old.1, RemovalCause::Replaced));
             }
-            removed.push((key.into(), entry, RemovalCause::Size));
+            removed.push((Rc::from(key), entry, RemovalCause::Size));
             return removed;
         }
         self.tick += 1;
@@ -144,10 +151,10 @@ impl<V> MemoryTier<V> {
             // costs no rehash and no reallocation.
             let old = std::mem::replace(&mut **slot, entry);
             self.bytes = self.bytes.saturating_sub(old.size as usize) + size;
-            removed.push((key.into(), old, RemovalCause::Replaced));
+            removed.push((Rc::from(key), old, RemovalCause::Replaced));
         } else {
             self.bytes += size;
-            self.map.insert(key.into(), Box::new(entry));
+            self.map.insert(Rc::from(key), Box::new(entry));
         }
         if self.map.len() > self.limits.max_entries || self.bytes > self.limits.max_bytes {
             self.evict_to_low_water(observed, &mut removed);
@@ -156,7 +163,7 @@ impl<V> MemoryTier<V> {
     }
 
     /// Removes `key`, if present.
-    pub fn remove(&mut self, key: &str) -> Option<(Box<str>, Entry<V>)> {
+    pub fn remove(&mut self, key: &str) -> Option<(Rc<str>, Entry<V>)> {
         let (k, e) = self.map.remove_entry(key)?;
         self.bytes = self.bytes.saturating_sub(e.size as usize);
         Some((k, *e))
@@ -178,7 +185,7 @@ impl<V> MemoryTier<V> {
         gc_time: Millis,
         observed: &dyn Fn(&str) -> bool,
     ) -> Vec<Removed<V>> {
-        let doomed: Vec<(Box<str>, RemovalCause)> = self
+        let doomed: Vec<(Rc<str>, RemovalCause)> = self
             .map
             .iter()
             .filter_map(|(k, e)| {
@@ -204,7 +211,7 @@ impl<V> MemoryTier<V> {
     ) {
         let entry_goal = low_water(self.limits.max_entries);
         let byte_goal = low_water(self.limits.max_bytes);
-        let mut candidates: Vec<(u64, Box<str>)> = self
+        let mut candidates: Vec<(u64, Rc<str>)> = self
             .map
             .iter()
             .filter(|(k, _)| !observed(k))

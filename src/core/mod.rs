@@ -30,5 +30,11 @@ pub type FastMap<K, V> =
 pub type FastSet<T> =
     std::collections::HashSet<T, std::hash::BuildHasherDefault<rustc_hash::FxHasher>>;
 
+/// Strings to a `u32`: key counters, ids and places, and sets of strings (the `u32` unused).
+/// One type for all of them, so that the wasm holds one hash map instantiation rather than
+/// one per element type (SPEC §10). Keys are `Rc` so that a key string can be shared with
+/// another structure instead of copied.
+pub type StrSet = FastMap<std::rc::Rc<str>, u32>;
+
 /// Milliseconds: durations, and times since the Unix epoch on the client's clock.
 pub type Millis = u64;

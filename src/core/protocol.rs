@@ -1,7 +1,7 @@
 //! The invalidation headers of SPEC §3, read into a [`Plan`]: what to invalidate, from when,
 //! and whether to wipe the scope. Pure and total: any bytes give a plan, in linear time.
 
-use crate::core::FastSet;
+use crate::core::StrSet;
 
 use super::invalidation::Target;
 use super::iso8601::parse_millis;
@@ -99,9 +99,9 @@ pub fn parse(raw: &RawHeaders<'_>, page_types: &PageTypes, options: ParseOptions
         wipe: raw.clear_site_data.is_some_and(wipes),
         ..Plan::default()
     };
-    let mut seen: FastSet<Target> = FastSet::default();
-    let mut push = |plan: &mut Plan, target: Target| {
-        if seen.insert(target.clone()) {
+    // Only page types are pushed through here (a few at most): a scan dedupes them.
+    let push = |plan: &mut Plan, target: Target| {
+        if !plan.targets.contains(&target) {
             plan.targets.push(target);
         }
     };
@@ -141,7 +141,7 @@ pub fn parse(raw: &RawHeaders<'_>, page_types: &PageTypes, options: ParseOptions
 
 /// Reads the keys header into `plan`; `false` when a limit is passed.
 fn read_keys(value: &str, plan: &mut Plan, options: ParseOptions) -> bool {
-    let mut seen: FastSet<&str> = FastSet::default();
+    let mut seen = StrSet::default();
     for token in tokens(value) {
         let token = match token {
             Token::Bad => {
@@ -153,9 +153,10 @@ fn read_keys(value: &str, plan: &mut Plan, options: ParseOptions) -> bool {
         if token.len() > MAX_KEY_BYTES {
             return false;
         }
-        if !seen.insert(token) {
+        if seen.contains_key(token) {
             continue;
         }
+        seen.insert(token.into(), 0);
         if seen.len() > MAX_KEYS {
             return false;
         }

@@ -18,17 +18,32 @@ pub enum RouteError {
 impl std::fmt::Display for RouteError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            RouteError::NotAPath(p) => write!(f, "route pattern \"{p}\" must start with '/'"),
-            RouteError::BadSegment(p) => write!(
+            RouteError::NotAPath(p) => {
+                write_all(f, &["route pattern \"", p, "\" must start with '/'"])
+            }
+            RouteError::BadSegment(p) => write_all(
                 f,
-                "route pattern \"{p}\": '*' only as the last segment, ':' needs a name"
+                &[
+                    "route pattern \"",
+                    p,
+                    "\": '*' only as the last segment, ':' needs a name",
+                ],
             ),
-            RouteError::UnknownParameter(t) => write!(
+            RouteError::UnknownParameter(t) => write_all(
                 f,
-                "tag template \"{t}\" names a parameter the route does not have"
+                &[
+                    "tag template \"",
+                    t,
+                    "\" names a parameter the route does not have",
+                ],
             ),
         }
     }
+}
+
+/// Writes `parts` one after the other (no format arguments: see `core::text`).
+fn write_all(f: &mut std::fmt::Formatter<'_>, parts: &[&str]) -> std::fmt::Result {
+    parts.iter().try_for_each(|part| f.write_str(part))
 }
 
 impl std::error::Error for RouteError {}
@@ -102,10 +117,10 @@ impl RouteRule {
                 _ => None,
             })
             .collect();
-        let tags = tag_templates
-            .iter()
-            .map(|t| compile_template(t, &params))
-            .collect::<Result<_, _>>()?;
+        let mut tags = Vec::with_capacity(tag_templates.len());
+        for template in tag_templates {
+            tags.push(compile_template(template, &params)?);
+        }
         Ok(RouteRule {
             segments,
             page_type,

@@ -15,6 +15,7 @@
 //! Decoding never panics: anything that is not exactly this shape is `None`, and the tier
 //! deletes it and treats it as a miss.
 
+use crate::core::text::{push_decimal, push_hex};
 use crate::core::Millis;
 
 /// Format version of records, index and journal; bumping it makes older data foreign.
@@ -99,21 +100,27 @@ pub fn encodable(key: &str, meta: &Meta) -> bool {
 }
 
 fn encode_meta(meta: &Meta, out: &mut String) {
-    use std::fmt::Write;
-    // Writing into a String cannot fail.
-    let _ = write!(
-        out,
-        "{}\t{}\t{}\t{}\t{}\t{:x}\t{}\t{}\t{}\t",
-        meta.page_type,
+    out.push_str(&meta.page_type);
+    for time in [
         meta.received_at,
         meta.server_time,
         meta.stale_at,
         meta.expires_at,
-        meta.fingerprint,
+    ] {
+        out.push('\t');
+        push_decimal(out, time, 0);
+    }
+    out.push('\t');
+    push_hex(out, meta.fingerprint);
+    for field in [
         if meta.json { "j" } else { "t" },
         meta.etag.as_deref().unwrap_or(""),
         meta.last_modified.as_deref().unwrap_or(""),
-    );
+    ] {
+        out.push('\t');
+        out.push_str(field);
+    }
+    out.push('\t');
     for (i, tag) in meta.tags.iter().enumerate() {
         if i > 0 {
             out.push(TAG_SEPARATOR);
@@ -234,7 +241,7 @@ pub fn decode_head(head: &str) -> Option<(&str, Meta)> {
 fn encode_index_line(key: &str, entry: &IndexEntry, out: &mut String) {
     out.push_str(key);
     out.push('\t');
-    out.push_str(&entry.size.to_string());
+    push_decimal(out, u64::try_from(entry.size).unwrap_or(u64::MAX), 0);
     out.push('\t');
     encode_meta(&entry.meta, out);
     out.push('\n');

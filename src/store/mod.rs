@@ -38,7 +38,10 @@ impl std::fmt::Display for StoreError {
             StoreError::Quota => f.write_str("storage quota exceeded"),
             StoreError::Security => f.write_str("storage access denied (SecurityError)"),
             StoreError::Unavailable => f.write_str("no storage available"),
-            StoreError::Other(message) => write!(f, "storage failed: {message}"),
+            StoreError::Other(message) => {
+                f.write_str("storage failed: ")?;
+                f.write_str(message)
+            }
         }
     }
 }
@@ -92,7 +95,9 @@ pub fn get_index_by_key<S: Storage + ?Sized>(
     let index = storage.get_item(index_key)?;
     let mut segments = Vec::new();
     for n in 0..max {
-        match storage.get_item(&format!("{segment_prefix}{n}"))? {
+        let mut key = String::from(segment_prefix);
+        crate::core::text::push_decimal(&mut key, n.into(), 0);
+        match storage.get_item(&key)? {
             Some(text) => segments.push(text),
             None => break,
         }

@@ -17,7 +17,7 @@ use std::rc::Rc;
 
 use super::codec::{self, IndexEntry, JournalLine, Meta, Record};
 use super::{Storage, StoreError};
-use crate::core::{FastMap, Millis};
+use crate::core::{FastMap, Millis, StrSet};
 
 mod flush;
 mod lazy;
@@ -112,6 +112,69 @@ enum Pending {
     Remove,
 }
 
+/// Changes waiting for the next flush, by key: a [`StrSet`] of places in a list rather than a
+/// map type of its own (SPEC §10). A dropped change leaves its place as an empty `Touch`
+/// until the next flush empties the list.
+#[derive(Debug, Default)]
+struct Changes {
+    places: StrSet,
+    list: Vec<Pending>,
+}
+
+impl Changes {
+    fn slot(&mut self, key: &str) -> Option<&mut Pending> {
+        let at = usize::try_from(*self.places.get(key)?).ok()?;
+        self.list.get_mut(at)
+    }
+
+    fn get(&self, key: &str) -> Option<&Pending> {
+        let at = usize::try_from(*self.places.get(key)?).ok()?;
+        self.list.get(at)
+    }
+
+    fn contains_key(&self, key: &str) -> bool {
+        self.places.contains_key(key)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.places.is_empty()
+    }
+
+    /// Sets the change of `key`, replacing any.
+    fn insert(&mut self, key: &str, change: Pending) {
+        if let Some(slot) = self.slot(key) {
+            *slot = change;
+        } else if let Ok(at) = u32::try_from(self.list.len()) {
+            self.list.push(change);
+            self.places.insert(key.into(), at);
+        }
+    }
+
+    /// Drops the change of `key` (a waiting record's text goes now).
+    fn remove(&mut self, key: &str) {
+        if let Some(slot) = self.slot(key) {
+            *slot = Pending::Touch;
+        }
+        self.places.remove(key);
+    }
+
+    fn clear(&mut self) {
+        *self = Changes::default();
+    }
+
+    /// Every change, by key, in no particular order; leaves this empty.
+    fn drain(&mut self) -> Vec<(String, Pending)> {
+        let Changes { places, mut list } = std::mem::take(self);
+        places
+            .into_iter()
+            .filter_map(|(key, at)| {
+                let slot = list.get_mut(usize::try_from(at).ok()?)?;
+                Some((String::from(&*key), std::mem::replace(slot, Pending::Touch)))
+            })
+            .collect()
+    }
+}
+
 /// What a flush did, for metrics and tests.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FlushReport {
@@ -139,22 +202,22 @@ pub struct StorageTier<S> {
     /// until then a key in neither map may still have a record, whose head is trusted.
     loaded: bool,
     /// Keys removed while the saved index was unread: their saved lines are stale.
-    removed: FastMap<String, ()>,
+    removed: StrSet,
     /// Keys whose saved line (in `…:o`) is newer than their record's head.
-    overrides: FastMap<String, ()>,
+    overrides: StrSet,
     /// Set when `overrides` changed since it was last saved.
     overrides_changed: bool,
     /// When the scope was opened: a line over-age or future-dated then is removed when decoded.
     opened_at: Millis,
-    pending: FastMap<String, Pending>,
-    invalidated: FastMap<String, ()>,
+    pending: Changes,
+    invalidated: StrSet,
     /// Journal segments written since the index was last written whole.
     segments: u32,
     /// Set when the index could not be saved: the next flush writes it whole.
     compact_next: bool,
     /// Keys whose saved index line is older than their record (rewrites write the record
     /// alone), and flushes since the first of them lagged: their lines are journaled together.
-    lagging: FastMap<String, ()>,
+    lagging: StrSet,
     lag_flushes: u32,
     bytes: usize,
     failure: Option<StoreError>,
@@ -174,15 +237,15 @@ impl<S: Storage> StorageTier<S> {
             index: FastMap::default(),
             raw: lazy::RawIndex::default(),
             loaded: false,
-            removed: FastMap::default(),
-            overrides: FastMap::default(),
+            removed: StrSet::default(),
+            overrides: StrSet::default(),
             overrides_changed: false,
             opened_at: now,
-            pending: FastMap::default(),
-            invalidated: FastMap::default(),
+            pending: Changes::default(),
+            invalidated: StrSet::default(),
             segments: 0,
             compact_next: false,
-            lagging: FastMap::default(),
+            lagging: StrSet::default(),
             lag_flushes: 0,
             bytes: 0,
             failure: None,
@@ -307,8 +370,8 @@ impl<S: Storage> StorageTier<S> {
             }
             Some(_) => {
                 self.bytes -= size.min(self.bytes);
-                self.invalidated.remove(&key);
-                self.pending.insert(key, Pending::Remove);
+                self.invalidated.remove(key.as_str());
+                self.pending.insert(&key, Pending::Remove);
             }
             None => self.bytes -= size.min(self.bytes),
         }
@@ -378,7 +441,7 @@ impl<S: Storage> StorageTier<S> {
             native,
             journal,
         };
-        self.pending.insert(key.to_owned(), Pending::Write(write));
+        self.pending.insert(key, Pending::Write(write));
         self.invalidated.remove(key);
         self.enforce_budget(key, now);
         true
@@ -396,14 +459,16 @@ impl<S: Storage> StorageTier<S> {
         entry.meta.stale_at = times.stale_at;
         entry.meta.expires_at = times.expires_at;
         self.invalidated.remove(key);
-        self.pending.entry(key.to_owned()).or_insert(Pending::Touch);
+        if !self.pending.contains_key(key) {
+            self.pending.insert(key, Pending::Touch);
+        }
     }
 
     /// Marks the entry invalidated: it is evicted first when space runs out.
     pub fn mark_invalidated(&mut self, key: &str) {
         self.find_line(key);
         if self.index.contains_key(key) {
-            self.invalidated.insert(key.to_owned(), ());
+            self.invalidated.insert(key.into(), 0);
         }
     }
 
@@ -412,13 +477,13 @@ impl<S: Storage> StorageTier<S> {
         self.decode_line(key);
         if let Some(old) = self.index.remove(key) {
             self.bytes -= old.size.min(self.bytes);
-            self.pending.insert(key.to_owned(), Pending::Remove);
+            self.pending.insert(key, Pending::Remove);
         } else if self.pending.contains_key(key) || (!self.loaded && self.storage.is_some()) {
             // Unread index: the key may have a record and a saved line; both go.
-            self.pending.insert(key.to_owned(), Pending::Remove);
+            self.pending.insert(key, Pending::Remove);
         }
         if !self.loaded {
-            self.removed.insert(key.to_owned(), ());
+            self.removed.insert(key.into(), 0);
         }
         self.invalidated.remove(key);
     }

@@ -52,7 +52,7 @@ impl<V> Cache<V> {
                     if predates(entry.server_time, fence.not_after) {
                         entry.invalidate(&invalidation);
                         if observers.contains_key(&**key) {
-                            named.push(key.to_string());
+                            named.push(String::from(&**key));
                         }
                     }
                 }
@@ -60,7 +60,7 @@ impl<V> Cache<V> {
             // An observed key with nothing in memory is still refetched when named.
             if let Target::Key(key) = target {
                 if self.is_observed(key) && spare != Some(&**key) {
-                    named.push(key.to_string());
+                    named.push(String::from(&**key));
                 }
             }
         }
@@ -109,10 +109,10 @@ impl<V> Cache<V> {
                 Some(e) => {
                     target_names(target, e.page_type) && predates(e.server_time, fence.not_after)
                 }
-                None => matches!(target, Target::All) && self.in_flight.contains_key(key),
+                None => matches!(target, Target::All) && self.in_flight.contains_key(&**key),
             };
             if named_here {
-                named.push(key.to_string());
+                named.push(String::from(&**key));
             }
         }
     }

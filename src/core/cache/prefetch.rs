@@ -61,7 +61,7 @@ impl<V> Cache<V> {
 
 fn status<V, T>(
     memory: &MemoryTier<V>,
-    in_flight: &FastMap<Box<str>, T>,
+    in_flight: &FastMap<std::rc::Rc<str>, T>,
     deduping_interval: Millis,
     key: &str,
     now: Millis,

@@ -184,6 +184,18 @@ fn a_get_started_before_a_set_is_discarded() {
 }
 
 #[test]
+fn a_superseded_get_ending_leaves_the_newer_one_in_flight() {
+    let mut c = cache();
+    let older = c.begin_fetch("/x", 0);
+    let newer = c.begin_fetch("/x", 1);
+    c.fail_fetch(&older);
+    assert!(c.is_in_flight("/x"));
+    assert!(matches!(c.plan_read("/x", 2), ReadPlan::Join));
+    c.fail_fetch(&newer);
+    assert!(!c.is_in_flight("/x"));
+}
+
+#[test]
 fn an_older_get_resolving_last_is_dropped() {
     let mut c = cache();
     let older = c.begin_fetch("/x", 0);

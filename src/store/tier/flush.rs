@@ -55,7 +55,7 @@ impl<S: Storage> StorageTier<S> {
             .iter()
             .filter(|(k, _)| k.as_str() != keep)
             .map(|(k, e)| {
-                let spent = now >= e.meta.expires_at || self.invalidated.contains_key(k);
+                let spent = now >= e.meta.expires_at || self.invalidated.contains_key(k.as_str());
                 (
                     !spent,
                     page_type_value(&e.meta.page_type),
@@ -82,7 +82,7 @@ impl<S: Storage> StorageTier<S> {
     }
 
     fn flush_lines(&mut self, now: Millis, catch_up: bool) -> FlushReport {
-        let mut pending: Vec<(String, Pending)> = self.pending.drain().collect();
+        let mut pending = self.pending.drain();
         crate::core::sort::sort_by(&mut pending, |a, b| a.0 < b.0);
         let mut report = std::mem::take(&mut self.report);
         if self.storage.is_none() {
@@ -97,14 +97,14 @@ impl<S: Storage> StorageTier<S> {
                         self.fail(e);
                     }
                     report.removed += 1;
-                    self.lagging.remove(&key);
+                    self.lagging.remove(key.as_str());
                     self.drop_override(&key);
                     lines.push(JournalLine::Remove(key));
                 }
                 Pending::Touch => {
                     if let Some(entry) = self.index.get(&key) {
                         let line = JournalLine::Upsert(key.clone(), entry.clone());
-                        self.lagging.remove(&key);
+                        self.lagging.remove(key.as_str());
                         self.add_override(&key);
                         lines.push(line);
                     }
@@ -128,11 +128,11 @@ impl<S: Storage> StorageTier<S> {
                             self.drop_override(&key);
                             match self.index.get(&key) {
                                 Some(entry) if journal => {
-                                    self.lagging.remove(&key);
+                                    self.lagging.remove(key.as_str());
                                     lines.push(JournalLine::Upsert(key, entry.clone()));
                                 }
                                 Some(_) => {
-                                    self.lagging.insert(key, ());
+                                    self.lagging.insert(key.into(), 0);
                                 }
                                 None => {}
                             }
@@ -141,7 +141,7 @@ impl<S: Storage> StorageTier<S> {
                             self.fail(e);
                             self.remove(&key);
                             self.pending.remove(&key);
-                            self.lagging.remove(&key);
+                            self.lagging.remove(key.as_str());
                             self.drop_override(&key);
                             let _ = self.with_storage(|s| s.remove_item(&record_key));
                             lines.push(JournalLine::Remove(key.clone()));
@@ -175,12 +175,12 @@ impl<S: Storage> StorageTier<S> {
 
     /// Appends the current index line of every lagging key to `lines`.
     fn journal_lagging(&mut self, lines: &mut Vec<JournalLine>) {
-        let mut keys: Vec<String> = self.lagging.drain().map(|(k, ())| k).collect();
+        let mut keys: Vec<std::rc::Rc<str>> = self.lagging.drain().map(|(k, _)| k).collect();
         crate::core::sort::sort(&mut keys);
         self.lag_flushes = 0;
         for key in keys {
-            if let Some(entry) = self.index.get(&key) {
-                lines.push(JournalLine::Upsert(key, entry.clone()));
+            if let Some(entry) = self.index.get(&*key) {
+                lines.push(JournalLine::Upsert(String::from(&*key), entry.clone()));
             }
         }
     }
@@ -314,7 +314,7 @@ impl<S: Storage> StorageTier<S> {
             Ok(()) => {
                 for line in more {
                     if let JournalLine::Remove(k) = line {
-                        self.pending.insert(k, Pending::Remove);
+                        self.pending.insert(&k, Pending::Remove);
                     }
                 }
             }

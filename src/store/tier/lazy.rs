@@ -2,28 +2,37 @@
 //! overrides alone), then split into lines by key, each line decoded only when its entry is
 //! first used: one pass over the text instead of decoding every line's meta.
 
-use super::{FastMap, JournalLine, Storage, StorageTier, MAX_SEGMENTS};
+use super::{JournalLine, Storage, StorageTier, MAX_SEGMENTS};
+use crate::core::StrSet;
 use crate::store::codec::{self, IndexEntry};
 
 /// Index lines not decoded yet: the text they live in and, by key, where each line is.
 #[derive(Debug, Default)]
 pub(super) struct RawIndex {
     text: String,
-    /// Byte range of the line in `text`, and the record size the line declares.
-    lines: FastMap<Box<str>, (usize, usize, usize)>,
+    /// The place in `spans` of each key's line (a `StrSet`: the same map type as the tier's
+    /// key sets, so no map instantiation of its own).
+    lines: StrSet,
+    /// Byte range of a line in `text`, and the record size the line declares.
+    spans: Vec<(usize, usize, usize)>,
 }
 
 impl RawIndex {
     /// Splits an index text; `None` when its header is wrong (the index is then untrusted).
     pub(super) fn parse(text: String) -> Option<RawIndex> {
-        let mut lines = FastMap::default();
+        let mut lines = StrSet::default();
+        let mut spans = Vec::new();
         let base = text.as_ptr() as usize;
         for (key, size, line) in codec::index_lines(&text)? {
             let start = (line.as_ptr() as usize).saturating_sub(base);
+            let Ok(at) = u32::try_from(spans.len()) else {
+                break;
+            };
+            spans.push((start, start + line.len(), size));
             // A repeated key: the later line wins, as when the lines were decoded in order.
-            lines.insert(key.into(), (start, start + line.len(), size));
+            lines.insert(key.into(), at);
         }
-        Some(RawIndex { text, lines })
+        Some(RawIndex { text, lines, spans })
     }
 
     /// Whether no line is left undecoded.
@@ -31,9 +40,18 @@ impl RawIndex {
         self.lines.is_empty()
     }
 
+    /// The span of the line at `at` in `spans`.
+    fn span(&self, at: u32) -> Option<(usize, usize, usize)> {
+        self.spans.get(usize::try_from(at).ok()?).copied()
+    }
+
     /// Bytes the undecoded lines declare.
     pub(super) fn bytes(&self) -> usize {
-        self.lines.values().map(|&(.., size)| size).sum()
+        self.lines
+            .values()
+            .filter_map(|&at| self.span(at))
+            .map(|(.., size)| size)
+            .sum()
     }
 
     /// Takes the line of `key` out: its decoded entry (`None` for a line that does not decode)
@@ -42,7 +60,8 @@ impl RawIndex {
         if self.lines.is_empty() {
             return None;
         }
-        let (start, end, size) = self.lines.remove(key)?;
+        let at = self.lines.remove(key)?;
+        let (start, end, size) = self.span(at)?;
         let entry = self
             .text
             .get(start..end)
@@ -50,27 +69,29 @@ impl RawIndex {
             .filter(|(k, _)| k == key)
             .map(|(_, entry)| entry);
         if self.lines.is_empty() {
-            self.text = String::new();
+            *self = RawIndex::default();
         }
         Some((entry, size))
     }
 
     /// Forgets the line of `key` (a journal line replaced it); the size it declared.
     pub(super) fn forget(&mut self, key: &str) -> Option<usize> {
-        self.lines.remove(key).map(|(.., size)| size)
+        let at = self.lines.remove(key)?;
+        self.span(at).map(|(.., size)| size)
     }
 
     /// Every undecoded line, decoded: `(key, entry or None, declared size)`; leaves this empty.
     pub(super) fn drain(&mut self) -> Vec<(String, Option<IndexEntry>, usize)> {
-        let text = std::mem::take(&mut self.text);
-        self.lines
-            .drain()
-            .map(|(key, (start, end, size))| {
+        let RawIndex { text, lines, spans } = std::mem::take(self);
+        lines
+            .into_iter()
+            .filter_map(|(key, at)| {
+                let (start, end, size) = *spans.get(usize::try_from(at).ok()?)?;
                 let entry = text
                     .get(start..end)
                     .and_then(codec::decode_index_line)
                     .map(|(_, entry)| entry);
-                (key.into_string(), entry, size)
+                Some((String::from(&*key), entry, size))
             })
             .collect()
     }
@@ -104,24 +125,33 @@ impl<S: Storage> StorageTier<S> {
         let trusted = raw.is_some();
         let mut raw = raw.unwrap_or_default();
         self.segments = u32::try_from(segments.len()).unwrap_or(u32::MAX);
-        // The journal's last word on each key, over the index.
-        let mut journal: FastMap<String, Option<IndexEntry>> = FastMap::default();
-        for lines in segments.iter().filter_map(|s| codec::decode_journal(s)) {
-            for line in lines {
-                match line {
-                    JournalLine::Upsert(k, e) => journal.insert(k, Some(e)),
-                    JournalLine::Remove(k) => journal.insert(k, None),
-                };
-            }
-        }
-        for key in self.index.keys().chain(removed.keys()) {
+        for key in self.index.keys() {
             raw.forget(key);
-            journal.remove(key);
         }
-        for (key, entry) in journal {
-            raw.forget(&key);
-            if let Some(entry) = entry {
-                self.admit(key, Some(entry), 0);
+        for key in removed.keys() {
+            raw.forget(key);
+        }
+        // The journal's last word on each key, over the index: read from the end, the first
+        // line of a key wins. Keys known since opening or removed since are left as they are.
+        let mut seen = removed;
+        for lines in segments
+            .iter()
+            .rev()
+            .filter_map(|s| codec::decode_journal(s))
+        {
+            for line in lines.into_iter().rev() {
+                let (key, entry) = match line {
+                    JournalLine::Upsert(k, e) => (k, Some(e)),
+                    JournalLine::Remove(k) => (k, None),
+                };
+                if seen.contains_key(key.as_str()) || self.index.contains_key(&key) {
+                    continue;
+                }
+                seen.insert(key.as_str().into(), 0);
+                raw.forget(&key);
+                if let Some(entry) = entry {
+                    self.admit(key, Some(entry), 0);
+                }
             }
         }
         self.bytes += raw.bytes();

@@ -13,7 +13,7 @@ use crate::core::Millis;
 impl<S: Storage> StorageTier<S> {
     /// The saved line of `key` is now newer than its record's head.
     pub(super) fn add_override(&mut self, key: &str) {
-        if self.overrides.insert(key.to_owned(), ()).is_none() {
+        if self.overrides.insert(key.into(), 0).is_none() {
             self.overrides_changed = true;
         }
     }
@@ -38,11 +38,11 @@ impl<S: Storage> StorageTier<S> {
         let result = if self.overrides.is_empty() {
             self.with_storage(|s| s.remove_item(&key))
         } else {
-            let mut keys: Vec<&String> = self.overrides.keys().collect();
+            let mut keys: Vec<&std::rc::Rc<str>> = self.overrides.keys().collect();
             crate::core::sort::sort(&mut keys);
             let lines = keys
                 .into_iter()
-                .filter_map(|k| self.index.get(k).map(|e| (k.as_str(), e)));
+                .filter_map(|k| self.index.get(&**k).map(|e| (&**k, e)));
             let text = codec::encode_overrides(lines);
             let mut more = Vec::new();
             let written = self.write_evicting(&key, "", now, &mut more, report, |_| {
@@ -51,7 +51,7 @@ impl<S: Storage> StorageTier<S> {
             // Evictions made room: the next flush records them.
             for line in more {
                 if let JournalLine::Remove(k) = line {
-                    self.pending.insert(k, Pending::Remove);
+                    self.pending.insert(&k, Pending::Remove);
                 }
             }
             written
@@ -65,9 +65,10 @@ impl<S: Storage> StorageTier<S> {
     /// Rewrites the record of every overridden key with its current line as head, body
     /// unchanged; a record that no longer belongs to its line is removed instead.
     fn rewrite_heads(&mut self) {
-        let mut keys: Vec<String> = self.overrides.keys().cloned().collect();
+        let mut keys: Vec<std::rc::Rc<str>> = self.overrides.keys().cloned().collect();
         crate::core::sort::sort(&mut keys);
         for key in keys {
+            let key = String::from(&*key);
             let record_key = self.record_key(&key);
             let Some(line) = self.index.get(&key).map(|e| e.meta.clone()) else {
                 self.drop_override(&key);

@@ -120,7 +120,7 @@ impl<S: Storage> StorageTier<S> {
 
     /// The store key of the record of `key`.
     pub fn record_key(&self, key: &str) -> String {
-        format!("{}e:{}", self.prefix, key)
+        crate::core::text::concat(&[&self.prefix, "e:", key])
     }
 
     /// The meta to serve a record with, if its head (`None`: the record is gone) belongs to

@@ -3,11 +3,13 @@
 
 use super::lazy::RawIndex;
 use super::{codec, escape, usable, FlushReport, Storage, StorageTier, MAX_SEGMENTS};
+use crate::core::text::{concat, push_decimal};
 use crate::core::Millis;
 
 impl<S: Storage> StorageTier<S> {
     pub(super) fn sweep_other_versions(&mut self) {
-        let marker = format!("{}:version", escape(&self.config.namespace));
+        let namespace = concat(&[&escape(&self.config.namespace), ":"]);
+        let marker = concat(&[&namespace, "version"]);
         let Some(storage) = self.storage.as_mut() else {
             return;
         };
@@ -17,8 +19,7 @@ impl<S: Storage> StorageTier<S> {
             Ok(_) => {}
             Err(e) => return self.fail(e),
         }
-        let namespace = format!("{}:", escape(&self.config.namespace));
-        let current = format!("{namespace}{}:", escape(&version));
+        let current = concat(&[&namespace, &escape(&version), ":"]);
         let result = storage.keys().and_then(|keys| {
             for key in keys {
                 if key.starts_with(&namespace) && !key.starts_with(&current) && key != marker {
@@ -37,12 +38,14 @@ impl<S: Storage> StorageTier<S> {
     /// or a removal (the record was removed first). The index and journal are read when
     /// something needs every entry (see `lazy`). Over-age and future-dated lines are dropped.
     pub(super) fn load_scope(&mut self, now: Millis) {
-        self.prefix = format!(
-            "{}:{}:{}:",
-            escape(&self.config.namespace),
-            escape(&self.config.version),
-            escape(&self.config.scope)
-        );
+        self.prefix = concat(&[
+            &escape(&self.config.namespace),
+            ":",
+            &escape(&self.config.version),
+            ":",
+            &escape(&self.config.scope),
+            ":",
+        ]);
         self.index.clear();
         self.raw = RawIndex::default();
         self.loaded = self.storage.is_none();
@@ -66,7 +69,7 @@ impl<S: Storage> StorageTier<S> {
         };
         let lines = text.as_deref().and_then(codec::decode_overrides);
         for (key, entry) in lines.unwrap_or_default() {
-            self.overrides.insert(key.clone(), ());
+            self.overrides.insert(key.as_str().into(), 0);
             self.bytes += entry.size;
             self.index.insert(key, entry);
         }
@@ -82,20 +85,22 @@ impl<S: Storage> StorageTier<S> {
     }
 
     pub(super) fn index_key(&self) -> String {
-        format!("{}index", self.prefix)
+        concat(&[&self.prefix, "index"])
     }
 
     pub(super) fn segment_key(&self, n: u32) -> String {
-        format!("{}j:{n}", self.prefix)
+        let mut key = self.segment_key_prefix();
+        push_decimal(&mut key, n.into(), 0);
+        key
     }
 
     pub(super) fn overrides_key(&self) -> String {
-        format!("{}o", self.prefix)
+        concat(&[&self.prefix, "o"])
     }
 
     /// Journal segment `n` is stored under this prefix followed by `n`.
     pub(super) fn segment_key_prefix(&self) -> String {
-        format!("{}j:", self.prefix)
+        concat(&[&self.prefix, "j:"])
     }
 
     /// Removes every journal segment of the scope that a later open could read: all present
@@ -122,7 +127,7 @@ impl<S: Storage> StorageTier<S> {
 
     pub(super) fn remove_unindexed(&mut self) {
         self.decode_all();
-        let records = format!("{}e:", self.prefix);
+        let records = concat(&[&self.prefix, "e:"]);
         let Some(storage) = self.storage.as_mut() else {
             return;
         };
