@@ -1,8 +1,10 @@
 // Where the wasm's code bytes go, by crate and module: reads the function bodies and the name
 // section of the module cargo builds (before wasm-bindgen and wasm-opt, so names are still there)
 // and sums body sizes per path prefix of the mangled names. For size work (SPEC §10).
-//   node scripts/wasm-breakdown.mjs [depth=2] [module]     (after `bash scripts/build.sh`)
+//   node scripts/wasm-breakdown.mjs [depth=2] [module] [--all]   (after `bash scripts/build.sh`)
 // Raw bytes, before wasm-opt; wasm-bindgen later drops the `__wbindgen_describe*` functions.
+// The 40 largest groups, or every one with --all. scripts/wasm-areas.sh gives the view after
+// wasm-opt, by area.
 import { readFileSync } from 'node:fs';
 
 const SECTION_IMPORT = 2;
@@ -95,8 +97,10 @@ function group(name, depth) {
   return segments.filter((s) => !/^h[0-9a-f]{16}$/.test(s)).slice(0, depth).join('::');
 }
 
-const depth = Number(process.argv[2] ?? 2);
-const module = process.argv[3] ?? 'target/wasm32-unknown-unknown/release/freshet.wasm';
+const args = process.argv.slice(2).filter((a) => a !== '--all');
+const depth = Number(args[0] ?? 2);
+const module = args[1] ?? 'target/wasm32-unknown-unknown/release/freshet.wasm';
+const shown = process.argv.includes('--all') ? Infinity : 40;
 const groups = new Map();
 let total = 0;
 for (const { size, name } of functions(readFileSync(module))) {
@@ -105,6 +109,6 @@ for (const { size, name } of functions(readFileSync(module))) {
   total += size;
 }
 console.log(`${module}: ${total} bytes of function bodies`);
-for (const [key, size] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, 40)) {
+for (const [key, size] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, shown)) {
   console.log(`${String(size).padStart(8)}  ${(100 * size / total).toFixed(1).padStart(5)} %  ${key}`);
 }
