@@ -3,12 +3,14 @@
 //! and removed at once. Tabs exchange events (the header values, or a wipe), never cache
 //! contents; a tab ignores its own echo (by a random tab id) and anything malformed.
 
-use js_sys::Array;
-use wasm_bindgen::prelude::wasm_bindgen;
-use wasm_bindgen::JsValue;
-use web_sys::{BroadcastChannel, Event};
+use js_sys::{Array, Object, Reflect, JSON};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{BroadcastChannel, MessageEvent, StorageEvent};
 
 use super::listener::EventListener;
+
+/// Wire format version; messages of another version are ignored.
+const VERSION: f64 = 1.0;
 
 /// One event between tabs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -59,14 +61,14 @@ impl WireTarget {
         }
     }
 
-    fn from_parts(kind: char, value: String) -> Option<Self> {
+    fn from_parts(kind: &str, value: String) -> Option<Self> {
         Some(match kind {
-            'k' => WireTarget::Key(value),
-            'a' => WireTarget::All,
-            'p' => WireTarget::PageType(value),
-            't' => WireTarget::Tag(value),
-            'x' => WireTarget::TagPrefix(value),
-            's' => WireTarget::PathPrefix(value),
+            "k" => WireTarget::Key(value),
+            "a" => WireTarget::All,
+            "p" => WireTarget::PageType(value),
+            "t" => WireTarget::Tag(value),
+            "x" => WireTarget::TagPrefix(value),
+            "s" => WireTarget::PathPrefix(value),
             _ => return None,
         })
     }
@@ -90,51 +92,60 @@ impl Broadcast {
         let name = super::concat(&["freshet:", namespace, ":invalidations"]);
         let tab = random_id();
         let own = tab.clone();
-        // One listener either way: the JS side reads a message's data, or the new value of a
-        // `storage` event for our key (`storage_key`), and checks it.
-        let (channel, target, event, storage_key) = match BroadcastChannel::new(&name) {
-            Ok(channel) => (Some(channel.clone()), channel.into(), "message", None),
-            Err(_) => (
-                None,
-                web_sys::window()?.into(),
-                "storage",
-                Some(name.clone()),
-            ),
-        };
-        let listener = EventListener::new(&target, event, move |e| {
-            let event = decode_js(&e, storage_key.as_deref(), &own, MAX_WIRE_TARGETS as u32);
-            if let Some(event) = event.and_then(tab_event) {
+        let accept = move |data: JsValue| {
+            if let Some(event) = decode(&data, &own) {
                 on_event(event);
             }
-        });
-        Some(Broadcast {
-            tab,
-            channel,
-            storage_key: name,
-            _listener: listener,
-        })
+        };
+        match BroadcastChannel::new(&name) {
+            Ok(channel) => {
+                let listener = EventListener::new(&channel, "message", move |e| {
+                    if let Some(e) = e.dyn_ref::<MessageEvent>() {
+                        accept(e.data());
+                    }
+                });
+                Some(Broadcast {
+                    tab,
+                    channel: Some(channel),
+                    storage_key: name,
+                    _listener: listener,
+                })
+            }
+            Err(_) => {
+                let window = web_sys::window()?;
+                let key = name.clone();
+                let listener = EventListener::new(&window, "storage", move |e| {
+                    if let Some(e) = e.dyn_ref::<StorageEvent>() {
+                        if e.key().as_deref() == Some(&key) {
+                            if let Some(value) = e.new_value() {
+                                accept(JsValue::from_str(&value));
+                            }
+                        }
+                    }
+                });
+                Some(Broadcast {
+                    tab,
+                    channel: None,
+                    storage_key: name,
+                    _listener: listener,
+                })
+            }
+        }
     }
 
     /// Sends `event` to the other tabs. Best effort: a closed channel or a full or missing
     /// localStorage loses the event, and nothing is thrown.
     pub fn send(&self, event: &TabEvent) {
-        let text = encode_js(
-            &self.tab,
-            event.wipe,
-            event.page_types.as_deref(),
-            event.keys.as_deref(),
-            event.timestamp.as_deref(),
-            &event.origin,
-            event.scope.as_deref(),
-            &encode_targets(&event.targets),
-        );
+        let Some(text) = encode(event, &self.tab) else {
+            return;
+        };
         match &self.channel {
             Some(channel) => {
-                let _ = channel.post_message(&text);
+                let _ = channel.post_message(&JsValue::from_str(&text));
             }
             None => {
                 let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
-                if let (Some(storage), Some(text)) = (storage, text.as_string()) {
+                if let Some(storage) = storage {
                     // Other tabs see the write as a `storage` event; removing it keeps nothing.
                     let _ = storage.set_item(&self.storage_key, &text);
                     let _ = storage.remove_item(&self.storage_key);
@@ -152,59 +163,25 @@ impl Drop for Broadcast {
     }
 }
 
-#[wasm_bindgen(inline_js = r#"
-// Wire format version 1 (`v`); messages of another version are ignored.
-export function freshetEncodeTab(tab, wipe, pageTypes, keys, timestamp, origin, scope, targets) {
-  // `n`: unique per message, so that the storage fallback fires for repeated identical events.
-  return JSON.stringify({
-    v: 1, tab, n: Math.random(), wipe, pageTypes: pageTypes ?? null, keys: keys ?? null,
-    timestamp: timestamp ?? null, origin, scope: scope ?? null, targets,
-  });
-}
-export function freshetDecodeTab(e, storageKey, own, max) {
-  let data = e.data;
-  if (storageKey != null) data = e.key === storageKey ? e.newValue : null;
-  if (typeof data !== 'string') return;
-  let o;
-  try { o = JSON.parse(data); } catch (_) { return; }
-  if (typeof o !== 'object' || o === null || o.v !== 1 || typeof o.tab !== 'string') return;
-  if (o.tab === own || typeof o.wipe !== 'boolean' || typeof o.origin !== 'string') return;
-  const out = [o.wipe, o.pageTypes, o.keys, o.timestamp, o.origin, o.scope, ''];
-  for (const i of [1, 2, 3, 5]) {
-    if (out[i] == null) out[i] = undefined;
-    else if (typeof out[i] !== 'string') return;
-  }
-  // Absent targets (a tab of an older version) are none; past the limit, everything.
-  let targets = o.targets ?? [];
-  if (!Array.isArray(targets)) return;
-  if (targets.length > max) targets = [['a', '']];
-  for (const t of targets) {
-    if (!Array.isArray(t) || typeof t[1] !== 'string' || !/^[kaptxs]$/.test(t[0])) return;
-    out[6] += t[0];
-    out.push(t[1]);
-  }
-  return out;
-}
-"#)]
-extern "C" {
-    /// The message of `event` as JSON text (wire format version 1).
-    #[wasm_bindgen(js_name = freshetEncodeTab)]
-    #[allow(clippy::too_many_arguments)]
-    fn encode_js(
-        tab: &str,
-        wipe: bool,
-        page_types: Option<&str>,
-        keys: Option<&str>,
-        timestamp: Option<&str>,
-        origin: &str,
-        scope: Option<&str>,
-        targets: &Array,
-    ) -> JsValue;
-    /// The event in a `message` (or, given `storage_key`, a `storage`) event, checked: `[wipe,
-    /// pageTypes, keys, timestamp, origin, scope, target kinds, target values…]`. `None` for
-    /// our own echo (`own` tab) and for anything malformed in any way.
-    #[wasm_bindgen(js_name = freshetDecodeTab)]
-    fn decode_js(event: &Event, storage_key: Option<&str>, own: &str, max: u32) -> Option<Array>;
+fn encode(event: &TabEvent, tab: &str) -> Option<String> {
+    let o = Object::new();
+    let text = |v: &Option<String>| v.as_deref().map_or(JsValue::NULL, JsValue::from_str);
+    for (name, value) in [
+        ("v", JsValue::from_f64(VERSION)),
+        ("tab", JsValue::from_str(tab)),
+        // Unique per message, so that the storage fallback fires for repeated identical events.
+        ("n", JsValue::from_f64(js_sys::Math::random())),
+        ("wipe", JsValue::from_bool(event.wipe)),
+        ("pageTypes", text(&event.page_types)),
+        ("keys", text(&event.keys)),
+        ("timestamp", text(&event.timestamp)),
+        ("origin", JsValue::from_str(&event.origin)),
+        ("scope", text(&event.scope)),
+        ("targets", encode_targets(&event.targets).into()),
+    ] {
+        Reflect::set(&o, &name.into(), &value).ok()?;
+    }
+    JSON::stringify(&o).ok()?.as_string()
 }
 
 /// `[[kind, value], …]`; past the limit, a single "everything" (wider, never narrower).
@@ -223,22 +200,56 @@ fn encode_targets(targets: &[WireTarget]) -> Array {
     list
 }
 
-/// A message [`decode_js`] checked, as an event.
-fn tab_event(fields: Array) -> Option<TabEvent> {
-    let text = |i: u32| fields.get(i).as_string();
-    let kinds = text(6)?;
+/// The targets of a message; a malformed one makes the whole message malformed. Absent (a tab
+/// of an older version) is none.
+fn decode_targets(value: JsValue) -> Option<Vec<WireTarget>> {
+    if value.is_undefined() || value.is_null() {
+        return Some(Vec::new());
+    }
+    let list = value.dyn_into::<Array>().ok()?;
+    if list.length() as usize > MAX_WIRE_TARGETS {
+        return Some(vec![WireTarget::All]);
+    }
+    list.iter()
+        .map(|item| {
+            let pair = item.dyn_into::<Array>().ok()?;
+            let kind = pair.get(0).as_string()?;
+            WireTarget::from_parts(&kind, pair.get(1).as_string()?)
+        })
+        .collect()
+}
+
+/// The event in a message, unless it is our own echo or malformed in any way.
+fn decode(data: &JsValue, own_tab: &str) -> Option<TabEvent> {
+    let text = data.as_string()?;
+    let o = JSON::parse(&text).ok()?;
+    if !o.is_object() {
+        return None;
+    }
+    let get = |name: &str| Reflect::get(&o, &name.into()).ok();
+    if get("v")?.as_f64() != Some(VERSION) {
+        return None;
+    }
+    let tab = get("tab")?.as_string()?;
+    if tab == own_tab {
+        return None;
+    }
+    let optional = |name: &str| -> Option<Option<String>> {
+        let v = get(name)?;
+        if v.is_null() || v.is_undefined() {
+            Some(None)
+        } else {
+            v.as_string().map(Some)
+        }
+    };
     Some(TabEvent {
-        wipe: fields.get(0).is_truthy(),
-        page_types: text(1),
-        keys: text(2),
-        timestamp: text(3),
-        origin: text(4)?,
-        scope: text(5),
-        targets: kinds
-            .chars()
-            .zip(7..)
-            .map(|(kind, i)| WireTarget::from_parts(kind, text(i)?))
-            .collect::<Option<_>>()?,
+        wipe: get("wipe")?.as_bool()?,
+        page_types: optional("pageTypes")?,
+        keys: optional("keys")?,
+        timestamp: optional("timestamp")?,
+        origin: get("origin")?.as_string()?,
+        scope: optional("scope")?,
+        targets: decode_targets(get("targets")?)?,
     })
 }
 
