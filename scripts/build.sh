@@ -26,12 +26,12 @@ if [ "$profile" = release ]; then
   # The JS the core entry loads counts towards SPEC §10's budget too: minified, the wasm-bindgen
   # glue (whose JSDoc repeats our doc comments) loses about 40 % of its brotli size. Names that
   # cross module boundaries (exports, the wasm import object's keys) are kept by esbuild.
-  for file in pkg/freshet_wasm.js pkg/index.js pkg/optimistic.js pkg/snippets/*/*.js; do
+  for file in pkg/freshet_wasm.js pkg/index.js pkg/optimistic.js; do
     node_modules/.bin/esbuild "$file" --minify --format=esm --log-level=warning \
       --outfile="$file" --allow-overwrite
   done
-  # The inline-JS snippets go into the glue: one file compresses better than several (they
-  # share brotli's context), and the package then needs no snippets/ directory.
+  # The JS glue module (src/web/glue.js, a wasm-bindgen snippet) goes into the glue, minified:
+  # one file compresses better than two, and the package then needs no snippets/ directory.
   node_modules/.bin/esbuild pkg/freshet_wasm.js --bundle --minify --format=esm --log-level=error \
     --outfile=pkg/freshet_wasm.js --allow-overwrite
   rm -rf pkg/snippets

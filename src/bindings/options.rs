@@ -352,21 +352,7 @@ pub fn read_options(runtime: &Runtime, options: &JsValue) -> Result<ReadOptions>
     })
 }
 
-#[wasm_bindgen(inline_js = r#"
-export function freshetShape(object, names) {
-  if (object === undefined) return 0;
-  if (typeof object !== 'object' || object === null) return -1;
-  let shape = 0;
-  for (let i = 0; i < names.length; i++) {
-    const v = object[names[i]];
-    const t = typeof v;
-    const kind = v === undefined ? 0 : v === null ? 1 : v === true ? 2 : v === false ? 3
-      : t === 'function' ? 4 : t === 'object' ? 5 : t === 'string' ? 6 : 7;
-    shape |= kind << (3 * i);
-  }
-  return shape;
-}
-"#)]
+#[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
     /// What kind of value each of `names` (at most 10) holds in `object`, 3 bits each (see
     /// [`Kind`]); 0 for `undefined`, -1 when `object` is neither an object nor `undefined`.

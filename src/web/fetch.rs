@@ -26,26 +26,7 @@ pub fn global_fetch() -> Option<Function> {
     global_fetch_js()
 }
 
-#[wasm_bindgen(inline_js = r#"
-export function freshetGlobalFetch() {
-  const fetch = globalThis.fetch;
-  return typeof fetch === 'function' ? fetch.bind(globalThis) : undefined;
-}
-export async function freshetSend(fetch, url, init) {
-  let stage = 0;
-  try {
-    const response = await fetch(url, init);
-    stage = 1;
-    if (!(response instanceof Response)) throw undefined;
-    stage = 2;
-    const { status, headers } = response;
-    const text = await response.text();
-    return [status, headers, typeof text === 'string' ? text : ''];
-  } catch (e) {
-    throw [stage, e];
-  }
-}
-"#)]
+#[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
     #[wasm_bindgen(js_name = freshetGlobalFetch)]
     fn global_fetch_js() -> Option<Function>;

@@ -45,32 +45,7 @@ extern "C" {
     fn get_item_raw(this: &RawStorage, key: &str) -> Result<JsValue, JsValue>;
 }
 
-#[wasm_bindgen(inline_js = r#"
-let head = null;
-export function freshetReadRecord(storage, prefix, key) {
-  const text = storage.getItem(prefix + key);
-  if (text === null) { head = null; return undefined; }
-  const a = text.indexOf('\n');
-  const b = a < 0 ? -1 : text.indexOf('\n', a + 1);
-  const c = b < 0 ? -1 : text.indexOf('\n', b + 1);
-  if (c < 0) { head = ''; return undefined; }
-  // The body kind is the meta line's seventh field ("j" or "t").
-  let t = b;
-  for (let n = 0; n < 6 && t >= 0; n++) t = text.indexOf('\t', t + 1);
-  const body = text.slice(c + 1);
-  head = text.slice(0, c + 1) + body.length;
-  if (t < 0 || text.charCodeAt(t + 1) !== 106 /* j */) return body;
-  try { return JSON.parse(body); } catch (_) { return undefined; }
-}
-export function freshetTakeHead() {
-  const h = head;
-  head = null;
-  return h;
-}
-export function freshetSetRecord(storage, key, head, body) {
-  storage.setItem(key, head + body);
-}
-"#)]
+#[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
     /// `getItem(prefix + key)`, the split after the head and the body decoded as the head's
     /// kind says (`JSON.parse`, or the text) in one JS call: the body never crosses into wasm.
@@ -97,20 +72,7 @@ extern "C" {
     ) -> Result<(), JsValue>;
 }
 
-#[wasm_bindgen(inline_js = r#"
-export function freshetReadIndex(storage, indexKey, segmentPrefix, max, out) {
-  const index = storage.getItem(indexKey);
-  const segments = [];
-  for (let n = 0; n < max; n++) {
-    const text = storage.getItem(segmentPrefix + n);
-    if (text === null) break;
-    segments.push(text);
-  }
-  out[0] = index;
-  out[1] = segments.length;
-  out[2] = segments.join('\0');
-}
-"#)]
+#[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
     /// The index and the journal segments in one JS call: `out` gets `[index or null,
     /// segment count, segments joined by NUL]` (segments we write never hold a NUL).

@@ -815,68 +815,7 @@ impl Runtime {
     }
 }
 
-#[wasm_bindgen(inline_js = r#"
-const has = Object.prototype.hasOwnProperty;
-// The length JSON.stringify would give, walked instead of built: a string counts its length
-// without being copied or scanned (escapes are not counted). -1: left out of an object;
-// -2: something the walk does not model (toJSON, BigInt, very deep or very large: shared
-// objects could make the walk far longer than the value), so stringify decides.
-let budget = 0;
-function jsonLength(v, depth) {
-  if (--budget < 0) return -2;
-  switch (typeof v) {
-    case 'string': return v.length + 2;
-    case 'number': return Number.isFinite(v) ? String(v).length : 4;
-    case 'boolean': return v ? 4 : 5;
-    case 'object': break;
-    case 'bigint': return -2;
-    default: return -1;
-  }
-  if (v === null) return 4;
-  if (depth > 32 || typeof v.toJSON === 'function') return -2;
-  let n = 1;
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const m = jsonLength(v[i], depth + 1);
-      if (m === -2) return -2;
-      n += (m < 0 ? 4 : m) + 1;
-    }
-    return v.length === 0 ? 2 : n;
-  }
-  for (const k in v) {
-    if (!has.call(v, k)) continue;
-    const m = jsonLength(v[k], depth + 1);
-    if (m === -2) return -2;
-    if (m >= 0) n += k.length + 3 + m + 1;
-  }
-  return n === 1 ? 2 : n;
-}
-export function freshetJsonLength(value) {
-  budget = 100000;
-  const n = jsonLength(value, 0);
-  if (n >= 0) return n;
-  try {
-    const text = JSON.stringify(value);
-    return text === undefined ? 0 : text.length;
-  } catch (_) {
-    return 0;
-  }
-}
-export function freshetCallQuietly(f, value) {
-  try { f(value); } catch (_) {}
-}
-export function freshetQuietly(promise) {
-  return promise.catch(() => {});
-}
-export function freshetResolve(url) {
-  try { return new URL(url, window.location.href).href; } catch (_) { return undefined; }
-}
-export function freshetDescribe(e) {
-  if (e instanceof Error) return e.message;
-  if (typeof e === 'string') return e;
-  try { return JSON.stringify(e) ?? String(e); } catch (_) { return typeof e; }
-}
-"#)]
+#[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
     /// The length of `JSON.stringify(value)` (0 when it throws or gives `undefined`), in one
     /// call and without building the text: a value's size for the memory bound is an

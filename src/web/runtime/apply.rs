@@ -353,18 +353,7 @@ fn describe(event: &TabEvent) -> String {
     text
 }
 
-#[wasm_bindgen(inline_js = r#"
-export function freshetRequestInfo(input, init) {
-  const request = typeof Request === 'function' && input instanceof Request;
-  let method = typeof init === 'object' && init !== null ? init.method : undefined;
-  if (typeof method !== 'string') method = request ? input.method : 'GET';
-  // A URL object, or anything with a useful toString.
-  const url = typeof input === 'string' ? input
-    : request ? input.url
-    : input instanceof Object ? String(input) : '';
-  return [method.toUpperCase(), url];
-}
-"#)]
+#[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
     /// `[method, url]` of a `fetch(input, init)` call: the method upper-cased (`init`'s, the
     /// `Request`'s, or GET), the URL as given (a string, a `Request`'s, a `URL`'s text).

@@ -61,16 +61,7 @@ pub struct Mutation {
     pub scope: Option<String>,
 }
 
-#[wasm_bindgen(inline_js = r#"
-export async function freshetOutcome(sent) {
-  const response = await sent;
-  if (!(typeof Response === 'function' && response instanceof Response)) return [0, response];
-  if (!response.ok) return [1, response.url, response.status];
-  const type = response.headers.get('content-type');
-  const json = type !== null && type.includes('json') && response.status !== 204;
-  return [0, json ? await response.json() : undefined];
-}
-"#)]
+#[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
     /// What a mutation's request (`sent`: its result, or a promise of it) came to: `[0, value]`
     /// (anything but a `Response`; a response's JSON body, or `undefined` when it has none),

@@ -492,21 +492,7 @@ fn times(meta: &Meta) -> Times {
     }
 }
 
-#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
-export function freshetConditional(init, etag, modified) {
-  const copy = {};
-  const given = typeof init === 'object' && init !== null;
-  if (given) Object.assign(copy, init);
-  // `new Headers(init.headers)` accepts every form `fetch` does (Headers, pairs, a record).
-  let headers;
-  try { headers = new Headers(given ? init.headers : undefined); } catch (_) { return init; }
-  // Validators we stored came from response headers; a failure would only drop the condition.
-  try { if (etag != null) headers.set('If-None-Match', etag); } catch (_) {}
-  try { if (modified != null) headers.set('If-Modified-Since', modified); } catch (_) {}
-  copy.headers = headers;
-  return copy;
-}
-"#)]
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
     /// `init` with `If-None-Match` / `If-Modified-Since` added (a copy; the caller's is
     /// untouched; `init` itself if its headers are unusable).
