@@ -89,7 +89,7 @@ impl Broadcast {
     /// Opens the channel of `namespace`; `on_event` gets what other tabs send. `None` when the
     /// page has neither `BroadcastChannel` nor a usable `window`.
     pub fn open(namespace: &str, on_event: impl Fn(TabEvent) + 'static) -> Option<Self> {
-        let name = super::concat(&["freshet:", namespace, ":invalidations"]);
+        let name = crate::core::text::concat(&["freshet:", namespace, ":invalidations"]);
         let tab = random_id();
         let own = tab.clone();
         let accept = move |data: JsValue| {

@@ -138,7 +138,7 @@ impl WebStorage {
             // Not reached (nothing here re-enters), but never a panic.
             Err(_) => read_record_js(
                 &self.storage,
-                &JsValue::from_str(&super::concat(&[scope, kind])),
+                &JsValue::from_str(&crate::core::text::concat(&[scope, kind])),
                 key,
             ),
         }

@@ -10,14 +10,3 @@ pub mod memo;
 pub mod prefetch;
 pub mod runtime;
 pub mod timer;
-
-/// `parts` in one string. Not `[..].concat()` or `format!`: those bring a kilobyte of generic
-/// joining code, or `core::fmt`, into the module.
-#[inline(never)]
-pub fn concat(parts: &[&str]) -> String {
-    let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-    for part in parts {
-        text.push_str(part);
-    }
-    text
-}

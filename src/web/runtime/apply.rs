@@ -327,7 +327,7 @@ fn origin_of_key(key: &str) -> &str {
 fn prefix_paths(plan: &mut Plan, origin: &str) {
     for target in &mut plan.targets {
         if let Target::PathPrefix(path) = target {
-            *path = crate::web::concat(&[origin, path]).into();
+            *path = crate::core::text::concat(&[origin, path]).into();
         }
     }
 }

@@ -468,7 +468,7 @@ fn split_pending(text: &str) -> ReadRecord {
             body_size: 0,
         };
     };
-    let head = crate::web::concat(&[magic, "\n", key, "\n", line]);
+    let head = crate::core::text::concat(&[magic, "\n", key, "\n", line]);
     let json = codec::decode_head(&head).is_some_and(|(_, meta)| meta.json);
     let text = js_sys::JsString::from(body);
     let value = if json {
