@@ -116,6 +116,16 @@ fn meta(page_type: &str, at: Millis) -> Meta {
     }
 }
 
+/// The times a 304 at T0 + 9 confirms: fresh for 1 ms more, kept for the hour.
+fn refreshed_at_t0_plus_9() -> Times {
+    Times {
+        received_at: T0 + 9,
+        server_time: T0 + 9,
+        stale_at: T0 + 10,
+        expires_at: T0 + HOUR,
+    }
+}
+
 fn any_age(_: &str) -> Millis {
     HOUR
 }
@@ -186,12 +196,7 @@ fn a_flush_writes_only_what_changed_and_a_touch_rewrites_no_record() {
     let a = reopened.load("/a", T0 + 7, any_age).unwrap();
     assert_eq!((a.body.as_str(), a.meta.received_at), ("a3", T0 + 6));
     assert_eq!(reopened.meta("/a").unwrap().received_at, T0 + 6);
-    let times = Times {
-        received_at: T0 + 9,
-        server_time: T0 + 9,
-        stale_at: T0 + 10,
-        expires_at: T0 + HOUR,
-    };
+    let times = refreshed_at_t0_plus_9();
     tier.touch("/b", times);
     tier.flush(T0 + 9);
     // One segment: /b's new times, and /a's lagging line along with it; /b's line is now
@@ -647,12 +652,7 @@ fn a_304_is_served_after_a_reload_from_the_overrides_alone() {
     tier.put("/b", meta("reading", T0), "b", T0);
     tier.flush(T0);
     // A 304 at T0 + 9: new times for /a, its record (and head) left as they were.
-    let times = Times {
-        received_at: T0 + 9,
-        server_time: T0 + 9,
-        stale_at: T0 + 10,
-        expires_at: T0 + HOUR,
-    };
+    let times = refreshed_at_t0_plus_9();
     tier.touch("/a", times);
     tier.flush(T0 + 9);
     assert!(store.raw("freshet:1:anon:o").is_some());
@@ -693,12 +693,7 @@ fn overrides_past_their_bound_rewrite_their_records_heads() {
         tier.put(&format!("/k/{i}"), meta("reading", T0), &format!("{i}"), T0);
     }
     tier.flush(T0);
-    let times = Times {
-        received_at: T0 + 9,
-        server_time: T0 + 9,
-        stale_at: T0 + 10,
-        expires_at: T0 + HOUR,
-    };
+    let times = refreshed_at_t0_plus_9();
     for i in 0..n - 1 {
         tier.touch(&format!("/k/{i}"), times);
     }
