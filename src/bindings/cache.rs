@@ -72,6 +72,25 @@ impl FreshetCache {
         Ok(self.runtime.get_id(id, options)?)
     }
 
+    /// Whether the JS side may serve a first read of the key it wrote (`length` bytes) into the
+    /// key buffer from storage itself: the reader's generation if so, else 0.
+    #[wasm_bindgen(js_name = __directGate, skip_typescript)]
+    pub fn direct_gate(&self, length: usize) -> u32 {
+        self.runtime.direct_gate_buffered(length)
+    }
+
+    /// The JS reader of first reads from storage (`undefined` when nothing is persisted).
+    #[wasm_bindgen(js_name = __directView, skip_typescript)]
+    pub fn direct_view(&self) -> JsValue {
+        self.runtime.direct_view()
+    }
+
+    /// Address of the cell the JS side sets when it queues a first read it served.
+    #[wasm_bindgen(js_name = __directCell, skip_typescript)]
+    pub fn direct_cell(&self) -> u32 {
+        self.runtime.direct_cell()
+    }
+
     /// Forgets every interned id.
     #[wasm_bindgen(js_name = __resetKeys, skip_typescript)]
     pub fn reset_keys(&self) {

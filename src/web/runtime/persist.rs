@@ -79,6 +79,7 @@ pub struct StorageInfo {
 
 impl Runtime {
     pub(super) fn with_tier<T>(&self, f: impl FnOnce(&mut Tier) -> T) -> Option<T> {
+        self.adopt_served();
         let result = self
             .store
             .try_borrow_mut()
@@ -199,6 +200,68 @@ impl Runtime {
                 .event_at(now, Kind::PrefetchUsed, MetricsTier::Memory, key);
         }
         value
+    }
+
+    /// Restores a first read the JS side served at `now` (see `direct`), as
+    /// [`Self::peek_storage`] would have then, with the value it served. The record's head is
+    /// read and checked again here; a record that fails is deleted as it would have been, and
+    /// one rewritten since (another received time or body length: another tab wrote it) is left
+    /// for the next read.
+    pub(super) fn restore_served(
+        &self,
+        key: &str,
+        value: JsValue,
+        served: (Millis, u32),
+        now: Millis,
+    ) {
+        let missing = self
+            .cache
+            .try_borrow()
+            .is_ok_and(|c| c.inspect(key).is_none() && !c.is_in_flight(key));
+        if !missing {
+            return;
+        }
+        let max_age = |name: &str| {
+            self.cache.try_borrow().map_or(0, |c| {
+                let types = &c.config().page_types;
+                types.lifetimes(types.resolve(name)).max_age
+            })
+        };
+        let accepted = self
+            .with_tier(|t| {
+                if !t.reads_own_head(key) {
+                    return None;
+                }
+                let read = match t.storage()?.read_head(t.record_prefix(), key) {
+                    Ok(read) => read?,
+                    Err(e) => {
+                        t.fail(e);
+                        return None;
+                    }
+                };
+                let head = codec::decode_head(&read.head);
+                let rewritten = head
+                    .as_ref()
+                    .is_some_and(|(_, meta)| (meta.received_at, read.body_size) != served);
+                if rewritten {
+                    return None;
+                }
+                let size = t.record_key_len(key) + read.head.len() + 1 + read.body_size as usize;
+                let meta = t.accept_own_head(key, Some(head), size, now, max_age)?;
+                Some((meta, read.body_size))
+            })
+            .flatten();
+        let Some((meta, body_size)) = accepted else {
+            return;
+        };
+        self.metrics.memory_miss_at(now, key, Some(Kind::Hit));
+        let restore = Persisted {
+            meta,
+            value,
+            body_size,
+        };
+        // Busy only inside a callback of ours: the entry is then read from storage again.
+        let _ = self.with_cache(|c| restore.into_cache(c, key, now));
     }
 
     /// Whether records reach localStorage (a miss there is then counted).
@@ -441,6 +504,7 @@ impl Runtime {
         self.clear_memory()?;
         self.flush_scheduled.set(false);
         self.with_tier(|t| t.set_scope(scope, now()));
+        self.direct_rekey();
         Ok(())
     }
 
