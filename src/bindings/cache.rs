@@ -32,6 +32,7 @@ impl FreshetCache {
         runtime.configure_metrics(super::metrics::metrics_config(&options)?);
         let prefetch = super::options::field(&options, "prefetch");
         runtime.set_route_keys(super::prefetch::route_keys(&prefetch)?);
+        runtime.settle_direct();
         Ok(FreshetCache { runtime })
     }
 
