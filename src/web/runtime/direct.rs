@@ -157,7 +157,9 @@ impl Runtime {
             && !self.destroyed.get()
             && self.layered.get() == 0
             && self.store.try_borrow().is_ok_and(|t| t.is_untouched());
-        self.direct.untouched().store(u32::from(untouched), Ordering::Relaxed);
+        self.direct
+            .untouched()
+            .store(u32::from(untouched), Ordering::Relaxed);
     }
 
     /// The store keys changed: views made before read nothing more.
