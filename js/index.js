@@ -153,6 +153,10 @@ export class Cache extends FreshetCache {
         this._hits[0]++;
         return Promise.resolve(r.v);
       }
+      if (r === undefined && this._view !== null) {
+        const value = this._firstRead(url);
+        if (value !== undefined) return Promise.resolve(value);
+      }
     }
     const record = this._record(url);
     const promise = this.__getId(record.id, options);

@@ -430,24 +430,43 @@ describe('first reads served from the record', () => {
     assert.equal(await requests(ctx.url), 0);
   });
 
+  it('answers a first get from storage the same way', async () => {
+    await persisted();
+    const result = await ctx.page.evaluate(async ([scene, routes]) => {
+      const cache = await freshet.createCache({ routes });
+      const value = await cache.get(scene);
+      const byPage = cache._urls.get(scene)?.id === -1;
+      return { title: value?.title, byPage, info: cache.inspect(scene), stats: cache.stats().tiers.storage };
+    }, [SCENE, READING]);
+    assert.ok(result.title);
+    assert.equal(result.byPage, true);
+    assert.equal(result.info.cause, 'restored');
+    assert.equal(result.stats.hits, 1);
+    assert.equal(await requests(ctx.url), 0);
+  });
+
   it('an invalidation after a first peek finds the entry as a read through wasm leaves it', async () => {
     await persisted();
     const run = (byGet) => ctx.page.evaluate(async ([scene, routes, byGet]) => {
       const cache = await freshet.createCache({ routes });
-      if (byGet) await cache.get(scene); else cache.peek(scene);
+      // With options, a get always goes through wasm.
+      if (byGet) await cache.get(scene, {}); else cache.peek(scene);
+      const byPage = cache._urls.get(scene)?.id === -1;
       cache.invalidateTags(['scene:s1c1x1']);
       const info = cache.inspect(scene);
       cache.flush();
       const record = localStorage.getItem(`freshet:1:anon:e:${scene}`);
       cache.destroy();
-      return { state: info?.state, reason: info?.reason, cause: info?.cause, record: record !== null };
+      return { state: info?.state, reason: info?.reason, cause: info?.cause, record: record !== null, byPage };
     }, [SCENE, READING, byGet]);
     const direct = await run(false);
     await reload(ctx);
     await persisted();
     const throughWasm = await run(true);
     assert.ok(direct.state, 'restored before the invalidation applied');
-    assert.deepEqual(direct, throughWasm);
+    assert.equal(direct.byPage, true);
+    assert.equal(throughWasm.byPage, false);
+    assert.deepEqual({ ...direct, byPage: false }, throughWasm);
     assert.equal(direct.record, false, 'the invalidated record is gone from storage');
   });
 
