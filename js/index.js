@@ -137,7 +137,13 @@ export class Cache extends FreshetCache {
     const value = view.read(url, now);
     if (value === undefined) return undefined;
     if (this._cells.length === 0) this._cells = new Uint32Array(memory.buffer, this.__directCell(), 2);
-    this._cells[0] = 1;
+    if (this._cells[0] === 0) {
+      this._cells[0] = 1;
+      // The restore waits for the next task at the latest (or anything before it that reads or
+      // changes the cache), so that first reads in a row return at once and the queue holding
+      // their records stays short. A destroyed or freed cache has nothing to restore.
+      setTimeout(() => { try { this.__adoptServed(); } catch (_) { /* freed */ } }, 0);
+    }
     if (this._urls.size < MAX_RECORDS) {
       views();
       const until = Math.min(view.until, now + MEMO_SPAN);

@@ -86,7 +86,13 @@ impl FreshetCache {
         self.runtime.direct_view()
     }
 
-    /// Address of the cell the JS side sets when it queues a first read it served.
+    /// Restores the first reads the JS side served (see `__directView`) now.
+    #[wasm_bindgen(js_name = __adoptServed, skip_typescript)]
+    pub fn adopt_served(&self) {
+        self.runtime.adopt_served();
+    }
+
+    /// Address of the cells the JS side shares for first reads (queued, untouched).
     #[wasm_bindgen(js_name = __directCell, skip_typescript)]
     pub fn direct_cell(&self) -> u32 {
         self.runtime.direct_cell()

@@ -306,8 +306,8 @@ export function freshetDirectView(storage, prefix, maxAges, tolerance, queue, ge
     // Until when the value last served may be served as fresh.
     until: 0,
     // The value of `key`'s record if its head alone says it may be served fresh at `now`;
-    // queued for the runtime to restore with what tells the record again (see
-    // freshetReadHead; the record itself is not kept). `undefined`: let the runtime read it.
+    // queued (key, value, record, end of its head, time) for the runtime to restore.
+    // `undefined`: let the runtime read it.
     read(key, now) {
       let text;
       try { text = storage.getItem(prefix + key); } catch (_) { return undefined; }
@@ -325,22 +325,11 @@ export function freshetDirectView(storage, prefix, maxAges, tolerance, queue, ge
       if (m[5] === 'j') {
         try { value = JSON.parse(value); } catch (_) { return undefined; }
       }
-      queue.push(key, value, received, text.length - end - 1, now);
+      queue.push(key, value, text, end, now);
       this.until = stale;
       return value;
     },
   };
-}
-
-// The head of `key`'s record as freshetTakeHead gives it (its lines, a newline and the body's
-// UTF-16 length), without reading its body; null when there is none.
-export function freshetReadHead(storage, prefix, key) {
-  const text = storage.getItem(prefix + key);
-  if (text === null) return null;
-  const a = text.indexOf('\n');
-  const b = a < 0 ? -1 : text.indexOf('\n', a + 1);
-  const c = b < 0 ? -1 : text.indexOf('\n', b + 1);
-  return c < 0 ? '' : text.slice(0, c + 1) + (text.length - c - 1);
 }
 
 // --- src/web/local_storage.rs (2)

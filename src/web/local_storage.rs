@@ -61,14 +61,6 @@ extern "C" {
     /// no head, else the head's lines, a newline and the body's UTF-16 length.
     #[wasm_bindgen(js_name = freshetTakeHead)]
     fn take_head_js() -> Option<String>;
-    /// The head of the record under `prefix` + `key` as [`take_head_js`] gives it, without
-    /// reading its body; `None` when there is no record.
-    #[wasm_bindgen(catch, js_name = freshetReadHead)]
-    fn read_head_js(
-        storage: &web_sys::Storage,
-        prefix: &str,
-        key: &str,
-    ) -> Result<Option<String>, JsValue>;
     /// `setItem(key, head + body)`: the body is the response's own JS string, so only the short
     /// head crosses from wasm.
     #[wasm_bindgen(catch, js_name = freshetSetRecord)]
@@ -155,18 +147,6 @@ impl WebStorage {
             return Ok(None);
         };
         Ok(Some(ReadRecord::from_head(head, value)))
-    }
-
-    /// The head of the record under `prefix` (both parts) + `key`, and its body's UTF-16 length;
-    /// `None` when there is no record.
-    pub fn read_head(
-        &self,
-        prefix: (&str, &str),
-        key: &str,
-    ) -> Result<Option<ReadRecord>, StoreError> {
-        let prefix = crate::core::text::concat(&[prefix.0, prefix.1]);
-        let head = read_head_js(&self.storage, &prefix, key).map_err(|e| classify(&e))?;
-        Ok(head.map(|head| ReadRecord::from_head(head, JsValue::UNDEFINED)))
     }
 
     /// The store, as the JS side reads it.

@@ -14,13 +14,15 @@
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use js_sys::Array;
+use js_sys::{Array, JsString};
 use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
 
 use super::Runtime;
 use crate::core::Millis;
 use crate::store::tier::FUTURE_TOLERANCE;
+use crate::web::local_storage::ReadRecord;
 
 #[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
@@ -52,7 +54,7 @@ pub fn key_buffer_address() -> usize {
 
 /// The queue of first reads the JS side served, and what says it is not empty.
 pub(super) struct Direct {
-    /// `[key, value, received at, body length, time]` per read (see `freshetDirectView`).
+    /// `[key, value, record, end of its head, time]` per read (see `freshetDirectView`).
     queue: Array,
     /// Cells of wasm memory the JS side reads and writes with no call: `[queued, untouched]`.
     /// It sets `queued` when it queues a read; `untouched` says that nothing has read or
@@ -170,8 +172,9 @@ impl Runtime {
 
     /// Restores the first reads the JS side served, in the order it served them, as a read
     /// through wasm would have at that time. Called before anything reads or changes memory,
-    /// the storage tier or the metrics; a no-op (one load) when nothing is queued.
-    pub(super) fn adopt_served(&self) {
+    /// the storage tier or the metrics, and by the JS side in a task of its own after a first
+    /// read (the queue holds each record's text until then); a no-op when nothing is queued.
+    pub fn adopt_served(&self) {
         self.direct.untouched().store(0, Ordering::Relaxed);
         if self.direct.queued().load(Ordering::Relaxed) == 0 {
             return;
@@ -182,23 +185,31 @@ impl Runtime {
         }
         let served = self.direct.take();
         let mut items = served.iter();
-        while let (Some(key), Some(value), Some(received), Some(body_size), Some(at)) = (
+        while let (Some(key), Some(value), Some(record), Some(end), Some(at)) = (
             items.next(),
             items.next(),
             items.next(),
             items.next(),
             items.next(),
         ) {
-            let (Some(key), Some(received), Some(body_size), Some(at)) = (
+            let (Some(key), Some(record), Some(end), Some(at)) = (
                 key.as_string(),
-                received.as_f64(),
-                body_size.as_f64(),
+                record.dyn_ref::<JsString>(),
+                end.as_f64(),
                 at.as_f64(),
             ) else {
                 continue;
             };
-            let served = (received as Millis, body_size as u32);
-            self.restore_served(&key, value, served, at as Millis);
+            let end = end as u32;
+            let Some(head) = record.slice(0, end).as_string() else {
+                continue;
+            };
+            let read = ReadRecord {
+                head,
+                value: (!value.is_undefined()).then_some(value),
+                body_size: record.length().saturating_sub(end + 1),
+            };
+            self.restore_served(&key, read, at as Millis);
         }
     }
 }

@@ -202,18 +202,10 @@ impl Runtime {
         value
     }
 
-    /// Restores a first read the JS side served at `now` (see `direct`), as
-    /// [`Self::peek_storage`] would have then, with the value it served. The record's head is
-    /// read and checked again here; a record that fails is deleted as it would have been, and
-    /// one rewritten since (another received time or body length: another tab wrote it) is left
-    /// for the next read.
-    pub(super) fn restore_served(
-        &self,
-        key: &str,
-        value: JsValue,
-        served: (Millis, u32),
-        now: Millis,
-    ) {
+    /// Restores a first read the JS side served at `now` (see `direct`) from the record it
+    /// served, as [`Self::peek_storage`] would have then: the head is checked here again (the
+    /// JS side's checks are stricter), and the entry goes into memory with the value served.
+    pub(super) fn restore_served(&self, key: &str, read: ReadRecord, now: Millis) {
         let missing = self
             .cache
             .try_borrow()
@@ -232,33 +224,19 @@ impl Runtime {
                 if !t.reads_own_head(key) {
                     return None;
                 }
-                let read = match t.storage()?.read_head(t.record_prefix(), key) {
-                    Ok(read) => read?,
-                    Err(e) => {
-                        t.fail(e);
-                        return None;
-                    }
-                };
-                let head = codec::decode_head(&read.head);
-                let rewritten = head
-                    .as_ref()
-                    .is_some_and(|(_, meta)| (meta.received_at, read.body_size) != served);
-                if rewritten {
-                    return None;
-                }
                 let size = t.record_key_len(key) + read.head.len() + 1 + read.body_size as usize;
-                let meta = t.accept_own_head(key, Some(head), size, now, max_age)?;
-                Some((meta, read.body_size))
+                let head = codec::decode_head(&read.head);
+                t.accept_own_head(key, Some(head), size, now, max_age)
             })
             .flatten();
-        let Some((meta, body_size)) = accepted else {
+        let (Some(meta), Some(value)) = (accepted, read.value) else {
             return;
         };
         self.metrics.memory_miss_at(now, key, Some(Kind::Hit));
         let restore = Persisted {
             meta,
             value,
-            body_size,
+            body_size: read.body_size,
         };
         // Busy only inside a callback of ours: the entry is then read from storage again.
         let _ = self.with_cache(|c| restore.into_cache(c, key, now));
