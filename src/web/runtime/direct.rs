@@ -1,15 +1,15 @@
-//! First reads served by the page: a `peek` of a persisted entry, read straight from
+//! First reads served by the page: a `peek` or `get` of a persisted entry, read straight from
 //! localStorage by the JS side, with its restore into memory deferred.
 //!
 //! SPEC §10 asks a first read of a persisted entry to cost at most 1.5× `getItem` +
-//! `JSON.parse`. Going through wasm costs about six times that (the head crosses, is decoded and
-//! the entry is restored into memory, tag index and metrics), so when the core says a record's
+//! `JSON.parse`. Through wasm it costs several times that (the head crosses and is decoded, the
+//! entry goes into memory, the tag index and the metrics). So when the runtime says a record's
 //! own head is all there is to check (memory holds nothing for the key, no request is in
-//! flight, no layer or index line or unflushed write overrides the record), the JS side reads
-//! and checks the record itself (`freshetDirectView` in glue.js, the same checks as the
-//! record's head gets here) and queues what it served. The queue is adopted, each entry
-//! restored exactly as a read through wasm would have, before anything else touches memory,
-//! the storage tier or the metrics, so no one can tell the difference but the clock.
+//! flight, no layer, index line or unflushed write overrides the record), the JS side reads and
+//! checks the record itself (`freshetDirectView` in glue.js: stricter than the decoder here)
+//! and queues what it served. The queue is restored, each entry as a read through wasm would
+//! have restored it then, before anything else reads or changes memory, the storage tier or the
+//! metrics, and in the next task at the latest.
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU32, Ordering};
