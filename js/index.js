@@ -9,16 +9,37 @@ import init, { FreshetCache, __memoCells } from './freshet_wasm.js';
 // later, so the core still sees recency). See src/web/memo.rs. Relative URLs depend on the
 // page's location, so they get no record.
 const MAX_RECORDS = 50_000;
+// How long a memoized read is served without telling wasm (MEMO_SPAN in src/web/memo.rs).
+const MEMO_SPAN = 1000;
 let memory;
 let cells;
 let changes = new Uint32Array(0);
 let times = new Float64Array(0);
+// The key of a first read goes to wasm through this buffer (KEY_BUFFER in
+// src/web/runtime/direct.rs), with no allocation or copy by the usual string glue.
+const KEY_MAX = 512;
+let keyBytes = new Uint8Array(0);
 
 function views() {
   if (changes.length === 0 && memory && cells) {
     changes = new Uint32Array(memory.buffer, cells[0], 1);
     times = new Float64Array(memory.buffer, cells[1], 2);
+    keyBytes = new Uint8Array(memory.buffer, cells[2], KEY_MAX);
   }
+}
+
+// Writes `url` into the key buffer if it is a key as it stands (a plain same-origin ASCII
+// path: the fast path of normalize_key in src/core/key.rs); its length, else -1.
+function writeKey(url) {
+  const n = url.length;
+  if (n > KEY_MAX || url.charCodeAt(0) !== 47 || url.charCodeAt(1) === 47) return -1;
+  views();
+  for (let i = 0; i < n; i++) {
+    const c = url.charCodeAt(i);
+    if (c <= 32 || c >= 127 || c === 35 /* # */ || c === 63 /* ? */) return -1;
+    keyBytes[i] = c;
+  }
+  return n;
 }
 
 function remember(record, value) {
@@ -41,6 +62,10 @@ export class Cache extends FreshetCache {
     this._hitCell = this.__metricsCell();
     this._hits = new Uint32Array(1);
     this._countHits();
+    // The reader of first reads from storage; null when nothing is persisted.
+    this._view = this.__directView() ?? null;
+    // [queued, untouched] (Direct in src/web/runtime/direct.rs).
+    this._cells = new Uint32Array(0);
   }
 
   // (Re)binds the hit counter; a view goes empty when wasm memory grows, and the first read
@@ -51,7 +76,12 @@ export class Cache extends FreshetCache {
 
   _record(url) {
     let record = this._urls.get(url);
-    if (record === undefined) {
+    if (record !== undefined && record.id < 0) {
+      // Made by a first read served from storage: its key is interned when first needed.
+      const n = this.__internKey(url);
+      record.id = n < 0 ? -1 - n : n;
+      if (n < 0) record.k = undefined;
+    } else if (record === undefined) {
       // A negative answer means the key differs from `url`; otherwise `url` itself may name
       // the key's record (k) when a first read goes to storage.
       const n = this.__internKey(url);
@@ -76,10 +106,49 @@ export class Cache extends FreshetCache {
       this._hits[0]++;
       return r.v;
     }
+    if (r === undefined && this._view !== null) {
+      const value = this._firstRead(url);
+      if (value !== undefined) return value;
+    }
     const record = this._record(url);
     const value = this.__peekId(record.id, record.k);
     remember(record, value);
     if (this._hits.length === 0) this._countHits();
+    return value;
+  }
+
+  // A first read served from the record in storage, when wasm says its head alone decides
+  // (the gate is then the generation of the reader to use); wasm restores it into memory
+  // before anything else touches the cache (src/web/runtime/direct.rs). `undefined`: the read
+  // goes through wasm.
+  _firstRead(url) {
+    const n = writeKey(url);
+    if (n < 0) return undefined;
+    if (this._cells.length === 0) this._cells = new Uint32Array(memory.buffer, this.__directCell(), 2);
+    // Nothing has touched memory or the storage tier since the cache opened: no gate needed.
+    const gate = this._cells[1] !== 0 ? this._view.generation : this.__directGate(n);
+    if (gate === 0) return undefined;
+    let view = this._view;
+    if (view.generation !== gate) {
+      view = this._view = this.__directView() ?? null;
+      if (view === null || view.generation !== gate) return undefined;
+    }
+    const now = Date.now();
+    const value = view.read(url, now);
+    if (value === undefined) return undefined;
+    if (this._cells.length === 0) this._cells = new Uint32Array(memory.buffer, this.__directCell(), 2);
+    if (this._cells[0] === 0) {
+      this._cells[0] = 1;
+      // The restore waits for the next task at the latest (or anything before it that reads or
+      // changes the cache), so that first reads in a row return at once and the queue holding
+      // their records stays short. A destroyed or freed cache has nothing to restore.
+      setTimeout(() => { try { this.__adoptServed(); } catch (_) { /* freed */ } }, 0);
+    }
+    if (this._urls.size < MAX_RECORDS) {
+      views();
+      const until = Math.min(view.until, now + MEMO_SPAN);
+      this._urls.set(url, { id: -1, k: url, v: value, u: until, f: until, g: changes[0] });
+    }
     return value;
   }
 
@@ -89,6 +158,10 @@ export class Cache extends FreshetCache {
       if (r !== undefined && r.g === changes[0] && r.f > Date.now()) {
         this._hits[0]++;
         return Promise.resolve(r.v);
+      }
+      if (r === undefined && this._view !== null) {
+        const value = this._firstRead(url);
+        if (value !== undefined) return Promise.resolve(value);
       }
     }
     const record = this._record(url);

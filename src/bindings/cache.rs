@@ -32,6 +32,7 @@ impl FreshetCache {
         runtime.configure_metrics(super::metrics::metrics_config(&options)?);
         let prefetch = super::options::field(&options, "prefetch");
         runtime.set_route_keys(super::prefetch::route_keys(&prefetch)?);
+        runtime.settle_direct();
         Ok(FreshetCache { runtime })
     }
 
@@ -70,6 +71,31 @@ impl FreshetCache {
     pub fn get_id(&self, id: u32, options: JsValue) -> Result<Promise, JsValue> {
         let options = read_options(&self.runtime, &options)?;
         Ok(self.runtime.get_id(id, options)?)
+    }
+
+    /// Whether the JS side may serve a first read of the key it wrote (`length` bytes) into the
+    /// key buffer from storage itself: the reader's generation if so, else 0.
+    #[wasm_bindgen(js_name = __directGate, skip_typescript)]
+    pub fn direct_gate(&self, length: usize) -> u32 {
+        self.runtime.direct_gate_buffered(length)
+    }
+
+    /// The JS reader of first reads from storage (`undefined` when nothing is persisted).
+    #[wasm_bindgen(js_name = __directView, skip_typescript)]
+    pub fn direct_view(&self) -> JsValue {
+        self.runtime.direct_view()
+    }
+
+    /// Restores the first reads the JS side served (see `__directView`) now.
+    #[wasm_bindgen(js_name = __adoptServed, skip_typescript)]
+    pub fn adopt_served(&self) {
+        self.runtime.adopt_served();
+    }
+
+    /// Address of the cells the JS side shares for first reads (queued, untouched).
+    #[wasm_bindgen(js_name = __directCell, skip_typescript)]
+    pub fn direct_cell(&self) -> u32 {
+        self.runtime.direct_cell()
     }
 
     /// Forgets every interned id.

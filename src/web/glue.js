@@ -290,6 +290,48 @@ export function freshetSetRecord(storage, key, head, body) {
   storage.setItem(key, head + body);
 }
 
+// --- src/web/runtime/direct.rs
+// A record's meta line as src/store/codec.rs writes it, up to its newline: page type, received,
+// server time, stale at, expires at (decimal), fingerprint (hex), body kind, ETag,
+// Last-Modified, tags (joined by U+001F). Stricter than the decoder there: what passes here
+// passes there. Sticky, so that it runs on the record itself from the meta line's start.
+const META = /([^\t\n]+)\t(\d{1,15})\t\d{1,15}\t(\d{1,15})\t(\d{1,15})\t[0-9a-fA-F]{1,16}\t([jt])\t[^\t\n]*\t[^\t\n]*\t(?:[^\t\n\x1f]+(?:\x1f[^\t\n\x1f]+)*)?\n/y;
+export function freshetDirectView(storage, prefix, maxAges, tolerance, queue, generation) {
+  const lifetimes = new Map();
+  for (let i = 0; i + 1 < maxAges.length; i += 2) lifetimes.set(maxAges[i], maxAges[i + 1]);
+  // Unknown page types are read as browse (PageTypes::resolve).
+  const browse = lifetimes.get('browse');
+  return {
+    generation,
+    // Until when the value last served may be served as fresh.
+    until: 0,
+    // The value of `key`'s record if its head alone says it may be served fresh at `now`;
+    // queued (key, value, record, end of its head, time) for the runtime to restore.
+    // `undefined`: let the runtime read it.
+    read(key, now) {
+      let text;
+      try { text = storage.getItem(prefix + key); } catch (_) { return undefined; }
+      if (typeof text !== 'string' || text.indexOf('\n') !== 9 || !text.startsWith('freshet:1')
+        || !text.startsWith(key, 10) || text.charCodeAt(10 + key.length) !== 10) return undefined;
+      META.lastIndex = 11 + key.length;
+      const m = META.exec(text);
+      if (m === null) return undefined;
+      const maxAge = lifetimes.get(m[1]) ?? browse;
+      const received = +m[2], stale = +m[3], expires = +m[4];
+      if (!(received <= stale && stale <= expires && now < stale && received <= now + tolerance
+        && expires - received <= maxAge)) return undefined;
+      const end = META.lastIndex - 1;
+      let value = text.slice(end + 1);
+      if (m[5] === 'j') {
+        try { value = JSON.parse(value); } catch (_) { return undefined; }
+      }
+      queue.push(key, value, text, end, now);
+      this.until = stale;
+      return value;
+    },
+  };
+}
+
 // --- src/web/local_storage.rs (2)
 export function freshetReadIndex(storage, indexKey, segmentPrefix, max, out) {
   const index = storage.getItem(indexKey);

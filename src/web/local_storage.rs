@@ -143,9 +143,22 @@ impl WebStorage {
             ),
         }
         .map_err(|e| classify(&e))?;
-        let Some(mut head) = take_head_js() else {
+        let Some(head) = take_head_js() else {
             return Ok(None);
         };
+        Ok(Some(ReadRecord::from_head(head, value)))
+    }
+
+    /// The store, as the JS side reads it.
+    pub fn js(&self) -> &JsValue {
+        &self.storage
+    }
+}
+
+impl ReadRecord {
+    /// A record as `freshetReadRecord` leaves it: `head` is its head's lines, a newline and the
+    /// body's UTF-16 length; `value` the decoded body (`undefined`: it did not parse).
+    pub fn from_head(mut head: String, value: JsValue) -> ReadRecord {
         let body_size = match head.rfind('\n') {
             Some(at) => {
                 let size = head.get(at + 1..).and_then(|n| n.parse().ok()).unwrap_or(0);
@@ -154,11 +167,11 @@ impl WebStorage {
             }
             None => 0,
         };
-        Ok(Some(ReadRecord {
+        ReadRecord {
             head,
             value: (!value.is_undefined()).then_some(value),
             body_size,
-        }))
+        }
     }
 }
 

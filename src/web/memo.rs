@@ -34,12 +34,14 @@ pub fn forget() {
     record(0, 0);
 }
 
-/// Byte addresses of the change counter (u32) and of the last read's times (2 × f64).
-pub fn cells() -> [u32; 2] {
+/// Byte addresses of the change counter (u32), of the last read's times (2 × f64) and of the
+/// buffer the JS side writes a key into for a direct first read (see `runtime::direct`).
+pub fn cells() -> [u32; 3] {
     // wasm32 addresses fit u32; elsewhere (native tests) the cells are never read from JS.
     let address = |p: usize| u32::try_from(p).unwrap_or(0);
     [
         address(CHANGES.as_ptr() as usize),
         address(LAST_READ.as_ptr() as usize),
+        address(crate::web::runtime::key_buffer_address()),
     ]
 }

@@ -39,7 +39,9 @@ use super::memo;
 use super::timer::Interval;
 
 mod apply;
+mod direct;
 pub use apply::InvalidationConfig;
+pub use direct::key_buffer_address;
 mod mutate;
 pub use mutate::{Mutation, Populate, Rollback};
 mod health;
@@ -124,6 +126,8 @@ pub struct Runtime {
     metrics: metrics::Recorder,
     /// Prefetch triggers, waiting promises and the predictor (see `prefetch`).
     prefetch: prefetch::State,
+    /// First reads the JS side served from storage, to restore (see `direct`).
+    direct: direct::Direct,
 }
 
 impl Runtime {
@@ -159,6 +163,7 @@ impl Runtime {
             scopes: RefCell::default(),
             metrics: Default::default(),
             prefetch: prefetch::State::default(),
+            direct: direct::Direct::default(),
         });
         rt.listen(config.revalidate_on_focus, config.revalidate_on_reconnect);
         rt.open_broadcast();
@@ -243,6 +248,7 @@ impl Runtime {
     /// [`Runtime::with_cache`] for reads that change no entry's value or state (they may mark
     /// recency), so the memo of reads stays valid.
     fn with_cache_read<T>(&self, f: impl FnOnce(&mut Cache<JsValue>) -> T) -> Result<T> {
+        self.adopt_served();
         let mut cache = self.cache.try_borrow_mut().map_err(|_| Error::Busy)?;
         Ok(f(&mut cache))
     }
@@ -568,6 +574,7 @@ impl Runtime {
     /// Stops listening and timing; later reads fail with [`Error::Destroyed`].
     pub fn destroy(&self) -> Result<()> {
         self.destroyed.set(true);
+        self.direct.drop_queue();
         self.signals.borrow_mut().clear();
         self.gc_timer.borrow_mut().take();
         self.stop_metrics();

@@ -388,3 +388,194 @@ describe('storage and invalidation headers', () => {
     assert.equal(result.untouched, true, 'records the headers did not name are still served');
   });
 });
+
+// First reads served by the page (src/web/runtime/direct.rs): after a reload, a `peek` of a
+// fresh persisted entry is answered by JS from the record itself, and the runtime restores the
+// entry into memory before anything else reads or changes it. Each test checks that nothing
+// can tell this from a read through wasm.
+describe('first reads served from the record', () => {
+  const ctx = useBrowser();
+  const KEY = `freshet:1:anon:e:${SCENE}`;
+
+  /** Persists SCENE and OTHER, reloads, and counts requests from zero. */
+  async function persisted(options = { routes: READING }) {
+    await readThrough(ctx, SCENE, options);
+    await ctx.page.evaluate((url) => cache.get(url), OTHER);
+    await ctx.page.evaluate(() => cache.flush());
+    await reload(ctx);
+    await resetCounters(ctx.url);
+  }
+
+  it('answers a first peek from storage, then holds the entry as restored with its tags', async () => {
+    await persisted();
+    const result = await ctx.page.evaluate(async ([scene, routes]) => {
+      const cache = await freshet.createCache({ routes });
+      const value = cache.peek(scene);
+      const byPage = cache._urls.get(scene)?.id === -1;
+      const again = cache.peek(scene);
+      const stats = cache.stats();
+      return {
+        title: value?.title, same: again === value, byPage, info: cache.inspect(scene),
+        storage: stats.tiers.storage, memory: stats.tiers.memory,
+      };
+    }, [SCENE, READING]);
+    assert.ok(result.title, 'served');
+    assert.equal(result.byPage, true, 'the page served it, not wasm');
+    assert.equal(result.same, true, 'the second read is the same object');
+    assert.equal(result.info.cause, 'restored');
+    assert.equal(result.info.state, 'fresh');
+    assert.deepEqual(result.info.tags, ['scene:s1c1x1']);
+    assert.equal(result.storage.hits, 1, 'counted as a storage hit');
+    assert.equal(result.memory.misses, 1, 'and a memory miss');
+    assert.equal(await requests(ctx.url), 0);
+  });
+
+  it('answers a first get from storage the same way', async () => {
+    await persisted();
+    const result = await ctx.page.evaluate(async ([scene, routes]) => {
+      const cache = await freshet.createCache({ routes });
+      const value = await cache.get(scene);
+      const byPage = cache._urls.get(scene)?.id === -1;
+      return { title: value?.title, byPage, info: cache.inspect(scene), stats: cache.stats().tiers.storage };
+    }, [SCENE, READING]);
+    assert.ok(result.title);
+    assert.equal(result.byPage, true);
+    assert.equal(result.info.cause, 'restored');
+    assert.equal(result.stats.hits, 1);
+    assert.equal(await requests(ctx.url), 0);
+  });
+
+  it('an invalidation after a first peek finds the entry as a read through wasm leaves it', async () => {
+    await persisted();
+    const run = (byGet) => ctx.page.evaluate(async ([scene, routes, byGet]) => {
+      const cache = await freshet.createCache({ routes });
+      // With options, a get always goes through wasm.
+      if (byGet) await cache.get(scene, {}); else cache.peek(scene);
+      const byPage = cache._urls.get(scene)?.id === -1;
+      cache.invalidateTags(['scene:s1c1x1']);
+      const info = cache.inspect(scene);
+      cache.flush();
+      const record = localStorage.getItem(`freshet:1:anon:e:${scene}`);
+      cache.destroy();
+      return { state: info?.state, reason: info?.reason, cause: info?.cause, record: record !== null, byPage };
+    }, [SCENE, READING, byGet]);
+    const direct = await run(false);
+    await reload(ctx);
+    await persisted();
+    const throughWasm = await run(true);
+    assert.ok(direct.state, 'restored before the invalidation applied');
+    assert.equal(direct.byPage, true);
+    assert.equal(throughWasm.byPage, false);
+    assert.deepEqual({ ...direct, byPage: false }, throughWasm);
+    assert.equal(direct.record, false, 'the invalidated record is gone from storage');
+  });
+
+  it('never shows a first read to another scope', async () => {
+    await persisted({ routes: READING, scope: 'alice' });
+    const result = await ctx.page.evaluate(async ([scene, routes]) => {
+      const cache = await freshet.createCache({ routes, scope: 'alice' });
+      const alice = cache.peek(scene)?.title ?? null;
+      cache.setScope('bob');
+      const bob = cache.peek(scene) ?? null;
+      const bobEntries = cache.storageInfo().entries;
+      cache.setScope('alice');
+      const back = cache.peek('/studio/api/scenes/s1c1x2')?.title ?? null;
+      return { alice, bob, bobEntries, back, byPage: cache._urls.get('/studio/api/scenes/s1c1x2')?.id === -1 };
+    }, [SCENE, READING]);
+    assert.notEqual(result.alice, null);
+    assert.equal(result.bob, null);
+    assert.equal(result.bobEntries, 0);
+    assert.notEqual(result.back, null, 'alice sees her data again');
+    assert.equal(result.byPage, true, 'served by the page under the new scope\'s keys');
+  });
+
+  it('restores the record it served, even if another tab rewrote it since', async () => {
+    await persisted();
+    const result = await ctx.page.evaluate(async ([scene, routes, key]) => {
+      const cache = await freshet.createCache({ routes });
+      const served = cache.peek(scene);
+      // Another tab writes a newer copy (another body, received a second later) before this
+      // one restores the entry: a read through wasm had restored what it read, and so does this.
+      const [magic, k, meta, ...body] = localStorage.getItem(key).split('\n');
+      const fields = meta.split('\t');
+      fields[1] = String(Number(fields[1]) + 1000);
+      const newer = JSON.stringify({ ...served, title: 'rewritten elsewhere' });
+      localStorage.setItem(key, [magic, k, fields.join('\t'), newer].join('\n'));
+      const info = cache.inspect(scene);
+      const read = await cache.get(scene);
+      return { served: served.title, cause: info?.cause, read: read.title, same: read === served };
+    }, [SCENE, READING, KEY]);
+    assert.equal(result.cause, 'restored');
+    assert.equal(result.read, result.served);
+    assert.equal(result.same, true, 'the object served is the one kept');
+    assert.equal(await requests(ctx.url), 0);
+  });
+
+  it('restores what it served in a task of its own when nothing else comes first', async () => {
+    await persisted();
+    const result = await ctx.page.evaluate(async ([scene, routes]) => {
+      const cache = await freshet.createCache({ routes });
+      const served = cache.peek(scene);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      // No call came between: the restore ran on its own, so memory changed and this read went
+      // through wasm (which interned the key) instead of the memo.
+      const again = cache.peek(scene);
+      const throughWasm = cache._urls.get(scene).id >= 0;
+      localStorage.clear();
+      return { same: again === served, throughWasm, info: cache.inspect(scene) };
+    }, [SCENE, READING]);
+    assert.equal(result.same, true);
+    assert.equal(result.throughWasm, true);
+    assert.equal(result.info.cause, 'restored');
+  });
+
+  for (const [name, damage] of [
+    ['a fingerprint that is not hex', (f) => { f[5] = 'zz'; }],
+    ['an empty tag', (f) => { f[9] = 'scene:s1c1x1\x1f'; }],
+    ['a time with a sign', (f) => { f[2] = `+${f[2]}`; }],
+  ]) {
+    it(`a head with ${name} is read through wasm, which deletes it`, async () => {
+      await persisted();
+      const damaged = await ctx.page.evaluate(([key, damage]) => {
+        const [magic, k, meta, ...body] = localStorage.getItem(key).split('\n');
+        const fields = meta.split('\t');
+        (0, eval)(`(${damage})`)(fields);
+        localStorage.setItem(key, [magic, k, fields.join('\t'), ...body].join('\n'));
+        return fields.join('\t');
+      }, [KEY, damage.toString()]);
+      const result = await ctx.page.evaluate(async ([scene, routes, key]) => {
+        const cache = await freshet.createCache({ routes });
+        const value = cache.peek(scene);
+        const byPage = cache._urls.get(scene)?.id === -1;
+        cache.flush();
+        return { value: value ?? null, byPage, record: localStorage.getItem(key) };
+      }, [SCENE, READING, KEY]);
+      assert.ok(damaged.length > 0);
+      assert.equal(result.byPage, false, 'not served by the page');
+      if (name === 'a time with a sign') {
+        // Rust's integer parser takes a leading '+': wasm serves it, the page leaves it to wasm.
+        assert.ok(result.value?.title);
+      } else {
+        assert.equal(result.value, null);
+        assert.equal(result.record, null, 'deleted');
+      }
+    });
+  }
+
+  it('a stale record is left to wasm, which serves it as before', async () => {
+    await persisted();
+    const result = await ctx.page.evaluate(async ([scene, routes, key]) => {
+      const [magic, k, meta, ...body] = localStorage.getItem(key).split('\n');
+      const f = meta.split('\t');
+      const now = Date.now();
+      f[1] = String(now - 10_000); f[2] = f[1]; f[3] = String(now - 5_000); f[4] = String(now + 60_000);
+      localStorage.setItem(key, [magic, k, f.join('\t'), ...body].join('\n'));
+      const cache = await freshet.createCache({ routes });
+      const value = cache.peek(scene);
+      return { title: value?.title ?? null, byPage: cache._urls.get(scene)?.id === -1, state: cache.inspect(scene)?.state };
+    }, [SCENE, READING, KEY]);
+    assert.equal(result.byPage, false);
+    assert.ok(result.title, 'served stale, as a read through wasm serves it');
+    assert.equal(result.state, 'stale');
+  });
+});

@@ -35,6 +35,28 @@ impl<S: Storage> StorageTier<S> {
         }
     }
 
+    /// Whether a read of `key` would go by its record's head alone ([`Lookup::Head`]) with no
+    /// write of it waiting for a flush: the record in the store is then all there is to check.
+    pub fn reads_own_head(&mut self, key: &str) -> bool {
+        self.decode_line(key);
+        self.storage.is_some()
+            && !self.loaded
+            && !self.index.contains_key(key)
+            && !self.removed.contains_key(key)
+            && !self.pending.contains_key(key)
+    }
+
+    /// Whether [`Self::reads_own_head`] holds for every key: the store is in use and nothing
+    /// of the saved index has been read, and nothing has been written or removed.
+    pub fn is_untouched(&self) -> bool {
+        self.storage.is_some()
+            && !self.loaded
+            && self.index.is_empty()
+            && self.raw.is_empty()
+            && self.removed.is_empty()
+            && self.pending.is_empty()
+    }
+
     /// Whether `key` may have a persisted entry (without reading the saved index).
     pub fn may_hold(&mut self, key: &str) -> bool {
         self.decode_line(key);

@@ -49,6 +49,7 @@ impl Runtime {
 
     /// Stats over `window` ms (or since the log started), with the storage tier's bytes.
     pub fn metrics_stats(&self, window: Option<Millis>) -> Stats {
+        self.adopt_served();
         let bytes = self.storage_info().map_or(0, |s| s.bytes as u64);
         let mut stats = self
             .metrics
@@ -135,12 +136,14 @@ impl Runtime {
 
     /// The last `limit` events as a JSON array.
     pub fn metrics_events_json(&self, limit: usize) -> String {
+        self.adopt_served();
         let json = self.metrics.with_log(|log, _| log.events_json(limit));
         json.unwrap_or_else(|| "[]".into())
     }
 
     /// Everything since the log started, as JSON or CSV (`csv` true).
     pub fn metrics_export(&self, csv: bool) -> String {
+        self.adopt_served();
         let stats = self.metrics_stats(None);
         let text = self.metrics.with_log(|log, _| {
             if csv {
@@ -162,6 +165,7 @@ impl Runtime {
 
     /// Forgets every event, count and alert.
     pub fn clear_metrics(&self) {
+        self.adopt_served();
         self.metrics.with_log(|log, now| log.clear(now));
     }
 

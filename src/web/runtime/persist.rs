@@ -79,6 +79,7 @@ pub struct StorageInfo {
 
 impl Runtime {
     pub(super) fn with_tier<T>(&self, f: impl FnOnce(&mut Tier) -> T) -> Option<T> {
+        self.adopt_served();
         let result = self
             .store
             .try_borrow_mut()
@@ -199,6 +200,46 @@ impl Runtime {
                 .event_at(now, Kind::PrefetchUsed, MetricsTier::Memory, key);
         }
         value
+    }
+
+    /// Restores a first read the JS side served at `now` (see `direct`) from the record it
+    /// served, as [`Self::peek_storage`] would have then: the head is checked here again (the
+    /// JS side's checks are stricter), and the entry goes into memory with the value served.
+    pub(super) fn restore_served(&self, key: &str, read: ReadRecord, now: Millis) {
+        let missing = self
+            .cache
+            .try_borrow()
+            .is_ok_and(|c| c.inspect(key).is_none() && !c.is_in_flight(key));
+        if !missing {
+            return;
+        }
+        let max_age = |name: &str| {
+            self.cache.try_borrow().map_or(0, |c| {
+                let types = &c.config().page_types;
+                types.lifetimes(types.resolve(name)).max_age
+            })
+        };
+        let accepted = self
+            .with_tier(|t| {
+                if !t.reads_own_head(key) {
+                    return None;
+                }
+                let size = t.record_key_len(key) + read.head.len() + 1 + read.body_size as usize;
+                let head = codec::decode_head(&read.head);
+                t.accept_own_head(key, Some(head), size, now, max_age)
+            })
+            .flatten();
+        let (Some(meta), Some(value)) = (accepted, read.value) else {
+            return;
+        };
+        self.metrics.memory_miss_at(now, key, Some(Kind::Hit));
+        let restore = Persisted {
+            meta,
+            value,
+            body_size: read.body_size,
+        };
+        // Busy only inside a callback of ours: the entry is then read from storage again.
+        let _ = self.with_cache(|c| restore.into_cache(c, key, now));
     }
 
     /// Whether records reach localStorage (a miss there is then counted).
@@ -441,6 +482,7 @@ impl Runtime {
         self.clear_memory()?;
         self.flush_scheduled.set(false);
         self.with_tier(|t| t.set_scope(scope, now()));
+        self.direct_rekey();
         Ok(())
     }
 
