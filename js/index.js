@@ -64,8 +64,8 @@ export class Cache extends FreshetCache {
     this._countHits();
     // The reader of first reads from storage; null when nothing is persisted.
     this._view = this.__directView() ?? null;
-    // [queued, untouched] (Direct in src/web/runtime/direct.rs).
-    this._cells = new Uint32Array(0);
+    // Set when a first read is queued for the runtime to restore (src/web/runtime/direct.rs).
+    this._queued = new Uint32Array(0);
   }
 
   // (Re)binds the hit counter; a view goes empty when wasm memory grows, and the first read
@@ -124,9 +124,7 @@ export class Cache extends FreshetCache {
   _firstRead(url) {
     const n = writeKey(url);
     if (n < 0) return undefined;
-    if (this._cells.length === 0) this._cells = new Uint32Array(memory.buffer, this.__directCell(), 2);
-    // Nothing has touched memory or the storage tier since the cache opened: no gate needed.
-    const gate = this._cells[1] !== 0 ? this._view.generation : this.__directGate(n);
+    const gate = this.__directGate(n);
     if (gate === 0) return undefined;
     let view = this._view;
     if (view.generation !== gate) {
@@ -136,9 +134,9 @@ export class Cache extends FreshetCache {
     const now = Date.now();
     const value = view.read(url, now);
     if (value === undefined) return undefined;
-    if (this._cells.length === 0) this._cells = new Uint32Array(memory.buffer, this.__directCell(), 2);
-    if (this._cells[0] === 0) {
-      this._cells[0] = 1;
+    if (this._queued.length === 0) this._queued = new Uint32Array(memory.buffer, this.__directCell(), 1);
+    if (this._queued[0] === 0) {
+      this._queued[0] = 1;
       // The restore waits for the next task at the latest (or anything before it that reads or
       // changes the cache), so that first reads in a row return at once and the queue holding
       // their records stays short. A destroyed or freed cache has nothing to restore.

@@ -32,7 +32,6 @@ impl FreshetCache {
         runtime.configure_metrics(super::metrics::metrics_config(&options)?);
         let prefetch = super::options::field(&options, "prefetch");
         runtime.set_route_keys(super::prefetch::route_keys(&prefetch)?);
-        runtime.settle_direct();
         Ok(FreshetCache { runtime })
     }
 
@@ -92,7 +91,7 @@ impl FreshetCache {
         self.runtime.adopt_served();
     }
 
-    /// Address of the cells the JS side shares for first reads (queued, untouched).
+    /// Address of the cell the JS side sets when it queues a first read it served.
     #[wasm_bindgen(js_name = __directCell, skip_typescript)]
     pub fn direct_cell(&self) -> u32 {
         self.runtime.direct_cell()

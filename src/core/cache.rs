@@ -278,11 +278,6 @@ impl<V> Cache<V> {
         self.memory.peek(key)
     }
 
-    /// Whether any request is in flight.
-    pub fn has_flights(&self) -> bool {
-        !self.in_flight.is_empty()
-    }
-
     /// Whether a request for `key` is in flight.
     pub fn is_in_flight(&self, key: &str) -> bool {
         self.in_flight.contains_key(key)

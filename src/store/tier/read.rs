@@ -46,17 +46,6 @@ impl<S: Storage> StorageTier<S> {
             && !self.pending.contains_key(key)
     }
 
-    /// Whether [`Self::reads_own_head`] holds for every key: the store is in use and nothing
-    /// of the saved index has been read, and nothing has been written or removed.
-    pub fn is_untouched(&self) -> bool {
-        self.storage.is_some()
-            && !self.loaded
-            && self.index.is_empty()
-            && self.raw.is_empty()
-            && self.removed.is_empty()
-            && self.pending.is_empty()
-    }
-
     /// Whether `key` may have a persisted entry (without reading the saved index).
     pub fn may_hold(&mut self, key: &str) -> bool {
         self.decode_line(key);

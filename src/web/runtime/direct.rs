@@ -56,10 +56,8 @@ pub fn key_buffer_address() -> usize {
 pub(super) struct Direct {
     /// `[key, value, record, end of its head, time]` per read (see `freshetDirectView`).
     queue: Array,
-    /// Cells of wasm memory the JS side reads and writes with no call: `[queued, untouched]`.
-    /// It sets `queued` when it queues a read; `untouched` says that nothing has read or
-    /// changed memory or the storage tier since the cache opened (a read then needs no gate).
-    cells: &'static [AtomicU32; 2],
+    /// Set by the JS side when it queues a read (a cell of wasm memory: no call per read).
+    queued: &'static AtomicU32,
     /// Bumped when the store keys change (a new scope): the JS side then asks for a new view.
     generation: AtomicU32,
 }
@@ -68,7 +66,7 @@ impl Default for Direct {
     fn default() -> Self {
         Direct {
             queue: Array::new(),
-            cells: Box::leak(Box::default()),
+            queued: Box::leak(Box::default()),
             generation: AtomicU32::new(1),
         }
     }
@@ -143,25 +141,9 @@ impl Runtime {
         )
     }
 
-    /// Address of the two cells the JS side shares (see [`Direct`]).
+    /// Address of the cell the JS side sets when it queues a read.
     pub fn direct_cell(&self) -> u32 {
-        u32::try_from(self.direct.cells.as_ptr() as usize).unwrap_or(0)
-    }
-
-    /// The cache has just opened: if memory is empty and the storage tier has read nothing,
-    /// every key passes [`Self::direct_gate`] until something touches either.
-    pub fn settle_direct(&self) {
-        let empty = self
-            .cache
-            .try_borrow()
-            .is_ok_and(|c| c.memory().is_empty() && !c.has_flights());
-        let untouched = empty
-            && !self.destroyed.get()
-            && self.layered.get() == 0
-            && self.store.try_borrow().is_ok_and(|t| t.is_untouched());
-        self.direct
-            .untouched()
-            .store(u32::from(untouched), Ordering::Relaxed);
+        u32::try_from(self.direct.queued.as_ptr() as usize).unwrap_or(0)
     }
 
     /// The store keys changed: views made before read nothing more.
@@ -175,8 +157,7 @@ impl Runtime {
     /// the storage tier or the metrics, and by the JS side in a task of its own after a first
     /// read (the queue holds each record's text until then); a no-op when nothing is queued.
     pub fn adopt_served(&self) {
-        self.direct.untouched().store(0, Ordering::Relaxed);
-        if self.direct.queued().load(Ordering::Relaxed) == 0 {
+        if self.direct.queued.load(Ordering::Relaxed) == 0 {
             return;
         }
         // Inside a borrow (a callback of ours): the next call adopts instead.
@@ -215,19 +196,9 @@ impl Runtime {
 }
 
 impl Direct {
-    fn queued(&self) -> &AtomicU32 {
-        let [queued, _] = self.cells;
-        queued
-    }
-
-    fn untouched(&self) -> &AtomicU32 {
-        let [_, untouched] = self.cells;
-        untouched
-    }
-
     /// Empties the queue, returning what it held.
     fn take(&self) -> Array {
-        self.queued().store(0, Ordering::Relaxed);
+        self.queued.store(0, Ordering::Relaxed);
         let served = self.queue.slice(0, self.queue.length());
         self.queue.set_length(0);
         served
@@ -235,7 +206,6 @@ impl Direct {
 
     /// Forgets what the JS side served (the cache is destroyed, or its scope changed).
     pub(super) fn drop_queue(&self) {
-        self.untouched().store(0, Ordering::Relaxed);
         self.take();
     }
 }
