@@ -406,6 +406,20 @@ function dropOpenFixtures() {}
 
 // --- rows ---------------------------------------------------------------------------------------
 
+/** The first-read row over persisted records whose bodies `body` makes. */
+function firstReadRow(name, target, baselineName, body) {
+  return {
+    name, target, baselineName,
+    async: false,
+    setup: () => openFixtures(body),
+    teardown: dropOpenFixtures,
+    beforeRun: (side, n) => ox.openFor(side, n),
+    afterRun: (side) => ox.destroyOpened(side),
+    freshet: (i) => ox.opened[(i / PERSISTED) | 0].peek(ox.keys[i % PERSISTED]),
+    baseline: (i) => JSON.parse(localStorage.getItem(ox.rawKeys[i % PERSISTED])),
+  };
+}
+
 let fx; // set by the rows' setup
 const useFixtures = async () => {
   fx = await fixtures();
@@ -632,38 +646,16 @@ export const ROWS = [
       return last;
     },
   },
-  {
-    // freshet: the first `peek` of a persisted 2 KB entry in a cache just opened over 1k
-    // persisted entries (decoded on first read): `beforeRun` (untimed) opens one cache per
-    // 1,000 iterations, and iteration i peeks key i % 1000 of cache ⌊i / 1000⌋, so every
-    // timed peek is that entry's first. Baseline: `JSON.parse(localStorage.getItem(k))` of
-    // one raw record (the same 2 KB body), k cycling over the 1k.
-    name: 'first read of a persisted entry',
-    target: 1.5,
-    baselineName: 'getItem + JSON.parse (2 KB)',
-    async: false,
-    setup: () => openFixtures(),
-    teardown: dropOpenFixtures,
-    beforeRun: (side, n) => ox.openFor(side, n),
-    afterRun: (side) => ox.destroyOpened(side),
-    freshet: (i) => ox.opened[(i / PERSISTED) | 0].peek(ox.keys[i % PERSISTED]),
-    baseline: (i) => JSON.parse(localStorage.getItem(ox.rawKeys[i % PERSISTED])),
-  },
-  {
-    // Info: the row above over bodies that are one 2 KB JSON string, whose parse is little more
-    // than a copy: the fixed costs of a first read (the namespaced key, checking the record's
-    // head, keeping the value in memory) weigh the most here.
-    name: 'info: first read, single-string 2 KB bodies',
-    target: null,
-    baselineName: 'getItem + JSON.parse (2 KB string)',
-    async: false,
-    setup: () => openFixtures(stringBody),
-    teardown: dropOpenFixtures,
-    beforeRun: (side, n) => ox.openFor(side, n),
-    afterRun: (side) => ox.destroyOpened(side),
-    freshet: (i) => ox.opened[(i / PERSISTED) | 0].peek(ox.keys[i % PERSISTED]),
-    baseline: (i) => JSON.parse(localStorage.getItem(ox.rawKeys[i % PERSISTED])),
-  },
+  // freshet: the first `peek` of a persisted 2 KB entry in a cache just opened over 1k
+  // persisted entries (decoded on first read): `beforeRun` (untimed) opens one cache per 1,000
+  // iterations, and iteration i peeks key i % 1000 of cache ⌊i / 1000⌋, so every timed peek is
+  // that entry's first. Baseline: `JSON.parse(localStorage.getItem(k))` of one raw record (the
+  // same 2 KB body), k cycling over the 1k.
+  firstReadRow('first read of a persisted entry', 1.5, 'getItem + JSON.parse (2 KB)', itemBody),
+  // Info: the same over bodies that are one 2 KB JSON string, whose parse is little more than a
+  // copy: the fixed costs of a first read (the namespaced key, checking the record's head,
+  // keeping the value in memory) weigh the most here.
+  firstReadRow('info: first read, single-string 2 KB bodies', null, 'getItem + JSON.parse (2 KB string)', stringBody),
   {
     // The cost of metrics on the hottest path: a memoized `peek` hit counts itself in a cell of
     // wasm memory. freshet: the shared fixture cache (metrics on, the default); baseline: the

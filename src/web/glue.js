@@ -306,7 +306,7 @@ export function freshetDirectView(storage, prefix, maxAges, tolerance, queue, ge
     // Until when the value last served may be served as fresh.
     until: 0,
     // The value of `key`'s record if its head alone says it may be served fresh at `now`;
-    // queued (key, value, record, end of its head, time) for the runtime to restore.
+    // queued (key, value, head, body length, time) for the runtime to restore.
     // `undefined`: let the runtime read it.
     read(key, now) {
       let text;
@@ -325,7 +325,9 @@ export function freshetDirectView(storage, prefix, maxAges, tolerance, queue, ge
       if (m[5] === 'j') {
         try { value = JSON.parse(value); } catch (_) { return undefined; }
       }
-      queue.push(key, value, text, end, now);
+      // The head alone is kept (not the record it is a slice of): concatenating and slicing
+      // again makes V8 copy those characters into a string of their own.
+      queue.push(key, value, (' ' + text.slice(0, end)).slice(1), text.length - end - 1, now);
       this.until = stale;
       return value;
     },

@@ -14,9 +14,8 @@
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use js_sys::{Array, JsString};
+use js_sys::Array;
 use wasm_bindgen::prelude::wasm_bindgen;
-use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
 
 use super::Runtime;
@@ -54,7 +53,7 @@ pub fn key_buffer_address() -> usize {
 
 /// The queue of first reads the JS side served, and what says it is not empty.
 pub(super) struct Direct {
-    /// `[key, value, record, end of its head, time]` per read (see `freshetDirectView`).
+    /// `[key, value, head, body length, time]` per read (see `freshetDirectView`).
     queue: Array,
     /// Set by the JS side when it queues a read (a cell of wasm memory: no call per read).
     queued: &'static AtomicU32,
@@ -166,29 +165,25 @@ impl Runtime {
         }
         let served = self.direct.take();
         let mut items = served.iter();
-        while let (Some(key), Some(value), Some(record), Some(end), Some(at)) = (
+        while let (Some(key), Some(value), Some(head), Some(body_size), Some(at)) = (
             items.next(),
             items.next(),
             items.next(),
             items.next(),
             items.next(),
         ) {
-            let (Some(key), Some(record), Some(end), Some(at)) = (
+            let (Some(key), Some(head), Some(body_size), Some(at)) = (
                 key.as_string(),
-                record.dyn_ref::<JsString>(),
-                end.as_f64(),
+                head.as_string(),
+                body_size.as_f64(),
                 at.as_f64(),
             ) else {
-                continue;
-            };
-            let end = end as u32;
-            let Some(head) = record.slice(0, end).as_string() else {
                 continue;
             };
             let read = ReadRecord {
                 head,
                 value: (!value.is_undefined()).then_some(value),
-                body_size: record.length().saturating_sub(end + 1),
+                body_size: body_size as u32,
             };
             self.restore_served(&key, read, at as Millis);
         }
