@@ -88,8 +88,9 @@ pub struct Entry<V> {
     value: V,
     /// The page type, which sets the lifetimes.
     pub page_type: PageTypeId,
-    /// Entity tags attached to the entry.
-    pub tags: Box<[Box<str>]>,
+    /// Entity tags attached to the entry; each string is shared with the cache's tag index
+    /// and with the other entries carrying the tag.
+    pub tags: Box<[Rc<str>]>,
     /// Client time at which the data arrived.
     pub received_at: Millis,
     /// When the server produced the data.
