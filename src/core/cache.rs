@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use super::entry::{ChangeCause, Entry, EntryState, Provenance};
+use super::entry::{ChangeCause, Entry, EntryState, Provenance, Tags};
 use super::invalidation::{Fence, FenceLog, Subject, Target};
 use super::memory::{Limits, MemoryTier, RemovalCause, Removed};
 use super::page_type::{PageTypeId, PageTypes};
@@ -479,7 +479,7 @@ impl<V> Cache<V> {
         key: &str,
         page_type: Option<PageTypeId>,
         extra_tags: Vec<String>,
-    ) -> (PageTypeId, Box<[Rc<str>]>) {
+    ) -> (PageTypeId, Tags) {
         let (route_type, mut tags) = self.config.routes.classify(key);
         tags.extend(extra_tags);
         crate::core::sort::sort(&mut tags);

@@ -82,6 +82,77 @@ pub struct Provenance {
     pub max_age_cap: Option<Millis>,
 }
 
+/// The tags of an entry, read as a slice. Up to two are held in the entry itself (a route tag
+/// and perhaps one from the response is the common case): a list of their own would cost each
+/// such entry another heap block (SPEC §10 counts bookkeeping bytes per entry).
+#[derive(Debug, Clone, Default)]
+pub struct Tags(TagsRepr);
+
+/// Two words (four on 64-bit targets): `List` fits beside the pointer whose null value tells
+/// the variants apart, so the enum is no larger than its array.
+#[derive(Debug, Clone)]
+enum TagsRepr {
+    /// Two tags; or one, held twice (the same string: a list's tags are distinct strings, so
+    /// two equal pointers can only mean one tag).
+    Inline([Rc<str>; 2]),
+    /// No tags (an empty box does not allocate), or more than two.
+    List(Box<[Rc<str>]>),
+}
+
+impl Default for TagsRepr {
+    fn default() -> Self {
+        TagsRepr::List(Box::default())
+    }
+}
+
+impl std::ops::Deref for Tags {
+    type Target = [Rc<str>];
+
+    fn deref(&self) -> &[Rc<str>] {
+        match &self.0 {
+            TagsRepr::Inline([first, second]) if Rc::ptr_eq(first, second) => {
+                std::slice::from_ref(first)
+            }
+            TagsRepr::Inline(both) => both,
+            TagsRepr::List(tags) => tags,
+        }
+    }
+}
+
+impl PartialEq for Tags {
+    fn eq(&self, other: &Tags) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Tags {}
+
+impl From<Vec<Rc<str>>> for Tags {
+    fn from(tags: Vec<Rc<str>>) -> Tags {
+        Tags(match <[Rc<str>; 2]>::try_from(tags) {
+            // The same string twice is two tags here: it must not read as one.
+            Ok([first, second]) if Rc::ptr_eq(&first, &second) => {
+                TagsRepr::List(Box::from([first, second]))
+            }
+            Ok(both) => TagsRepr::Inline(both),
+            Err(mut tags) => match tags.pop() {
+                Some(only) if tags.is_empty() => TagsRepr::Inline([Rc::clone(&only), only]),
+                Some(last) => {
+                    tags.push(last);
+                    TagsRepr::List(tags.into_boxed_slice())
+                }
+                None => TagsRepr::default(),
+            },
+        })
+    }
+}
+
+impl FromIterator<Rc<str>> for Tags {
+    fn from_iter<I: IntoIterator<Item = Rc<str>>>(tags: I) -> Tags {
+        Tags::from(tags.into_iter().collect::<Vec<_>>())
+    }
+}
+
 /// A cached value and its bookkeeping.
 #[derive(Debug, Clone)]
 pub struct Entry<V> {
@@ -90,7 +161,7 @@ pub struct Entry<V> {
     pub page_type: PageTypeId,
     /// Entity tags attached to the entry; each string is shared with the cache's tag index
     /// and with the other entries carrying the tag.
-    pub tags: Box<[Rc<str>]>,
+    pub tags: Tags,
     /// Client time at which the data arrived.
     pub received_at: Millis,
     /// When the server produced the data.
@@ -133,7 +204,7 @@ impl<V> Entry<V> {
         let mut entry = Entry {
             value,
             page_type,
-            tags: Box::default(),
+            tags: Tags::default(),
             received_at: 0,
             server_time: 0,
             stale_at: 0,
@@ -342,6 +413,22 @@ mod tests {
         e.replace_value("w", ChangeCause::Set, 10_001);
         assert_eq!(*e.value(), "w");
         assert_eq!(e.version, v + 1);
+    }
+
+    #[test]
+    fn tags_read_as_the_slice_they_were_made_from() {
+        for n in 0..5 {
+            let list: Vec<Rc<str>> = (0..n).map(|i| Rc::from(format!("t{i}"))).collect();
+            let tags = Tags::from(list.clone());
+            assert_eq!(&*tags, &list[..]);
+            assert_eq!(tags, list.iter().cloned().collect::<Tags>());
+        }
+        assert_ne!(Tags::from(vec!["a".into()]), Tags::default());
+        let same: Rc<str> = "a".into();
+        assert_eq!(
+            Tags::from(vec![Rc::clone(&same), Rc::clone(&same)]).len(),
+            2
+        );
     }
 
     #[test]

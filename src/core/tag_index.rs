@@ -30,7 +30,9 @@ const FEW: usize = 8;
 enum KeySet {
     One(Rc<str>),
     Few(Box<[Rc<str>]>),
-    Many(KeyMap),
+    /// Boxed: a map is four words, the other forms two (every tag's place in
+    /// [`TagIndex::sets`] is as large as its largest form).
+    Many(Box<KeyMap>),
 }
 
 impl KeySet {
@@ -52,7 +54,7 @@ impl KeySet {
                     set.insert(k, 0);
                 }
                 set.insert(Rc::clone(key), 0);
-                *self = KeySet::Many(set);
+                *self = KeySet::Many(Box::new(set));
             }
             KeySet::Many(set) => {
                 set.insert(Rc::clone(key), 0);
