@@ -426,9 +426,8 @@ impl<V> Cache<V> {
             *count = count.saturating_sub(1);
             if *count == 0 {
                 self.observers.remove(key);
-                if let Some(entry) = self.memory.get(key, now) {
-                    entry.last_used_at = now;
-                }
+                // A use at `now`: the idle time counts from here.
+                self.memory.get(key, now);
             }
         }
     }

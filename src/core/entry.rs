@@ -180,16 +180,34 @@ pub struct Entry<V> {
     pub invalidated: Option<Rc<Invalidation>>,
     /// Its page type's shared mark (set by the cache): a whole page type is invalidated there.
     pub group: Option<Rc<GroupMark>>,
-    /// Why the entry last changed, and when.
+    /// Why the entry last changed (an invalidation carries its time; other changes happen
+    /// when the data arrives, at `received_at`).
     pub cause: ChangeCause,
-    /// Client time of the last change.
-    pub changed_at: Millis,
     /// Bumped each time the value is replaced; equal versions hold the same value.
     pub version: u32,
     /// Whether the data came from a prefetch and has not been read since.
     pub prefetched: bool,
-    pub(crate) last_used_tick: u64,
-    pub(crate) last_used_at: Millis,
+    /// When the memory tier last handed the entry out or stored it, as a [`use_stamp`].
+    pub(crate) last_used: u64,
+}
+
+/// Bits of a [`use_stamp`] below its time.
+const STAMP_COUNT_BITS: u32 = 16;
+
+/// The stamp of a use at `now` following a use stamped `last`: the time in ms in the high bits
+/// and a count in the low 16, and always above `last`. Ordering by stamp is then ordering by use
+/// (least recently used first) even for uses in one millisecond or after the clock went back,
+/// and the time of a use is one shift away; one `u64` per entry instead of a tick and a time.
+/// The time part runs ahead of the clock only by what a clock going back took away, or past
+/// 65,536 uses in one millisecond.
+pub(crate) fn use_stamp(now: Millis, last: u64) -> u64 {
+    now.saturating_mul(1 << STAMP_COUNT_BITS)
+        .max(last.saturating_add(1))
+}
+
+/// The time (ms) of a use stamped `stamp`.
+pub(crate) fn stamp_time(stamp: u64) -> Millis {
+    stamp >> STAMP_COUNT_BITS
 }
 
 impl<V> Entry<V> {
@@ -215,11 +233,9 @@ impl<V> Entry<V> {
             invalidated: None,
             group: None,
             cause: ChangeCause::Set,
-            changed_at: provenance.received_at,
             version: 0,
             prefetched: false,
-            last_used_tick: 0,
-            last_used_at: provenance.received_at,
+            last_used: use_stamp(provenance.received_at, 0),
         };
         entry.confirm(lifetimes, provenance, cause);
         entry
@@ -231,11 +247,10 @@ impl<V> Entry<V> {
     }
 
     /// Replaces the value (a new version) and records why.
-    pub fn replace_value(&mut self, value: V, cause: ChangeCause, at: Millis) {
+    pub fn replace_value(&mut self, value: V, cause: ChangeCause) {
         self.value = value;
         self.version = self.version.wrapping_add(1);
         self.cause = cause;
-        self.changed_at = at;
     }
 
     /// Marks the data as confirmed by the server (or the app) at `provenance`: restarts the
@@ -252,7 +267,6 @@ impl<V> Entry<V> {
         self.expires_at = provenance.received_at.saturating_add(max_age);
         self.invalidated = None;
         self.cause = cause;
-        self.changed_at = provenance.received_at;
     }
 
     /// Marks the entry invalidated (idempotent: the first cause is kept).
@@ -260,7 +274,6 @@ impl<V> Entry<V> {
         if self.invalidated.is_none() {
             self.invalidated = Some(Rc::clone(invalidation));
             self.cause = ChangeCause::Invalidated(Rc::clone(invalidation));
-            self.changed_at = invalidation.at;
         }
     }
 
@@ -410,7 +423,7 @@ mod tests {
     fn replacing_the_value_bumps_the_version() {
         let mut e = entry(0, 10, None);
         let v = e.version;
-        e.replace_value("w", ChangeCause::Set, 10_001);
+        e.replace_value("w", ChangeCause::Set);
         assert_eq!(*e.value(), "w");
         assert_eq!(e.version, v + 1);
     }
@@ -429,6 +442,23 @@ mod tests {
             Tags::from(vec![Rc::clone(&same), Rc::clone(&same)]).len(),
             2
         );
+    }
+
+    #[test]
+    fn use_stamps_order_uses_and_keep_their_time() {
+        let a = use_stamp(5_000, 0);
+        let b = use_stamp(5_000, a);
+        let c = use_stamp(6_000, b);
+        assert!(a < b && b < c);
+        assert_eq!(
+            (stamp_time(a), stamp_time(b), stamp_time(c)),
+            (5_000, 5_000, 6_000)
+        );
+        // The clock went back: later uses still stamp later, at the latest time seen.
+        let d = use_stamp(1_000, c);
+        assert!(d > c);
+        assert_eq!(stamp_time(d), 6_000);
+        assert!(use_stamp(u64::MAX, u64::MAX) == u64::MAX);
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! Memory matters here (SPEC §10: ≤ 256 bytes of bookkeeping per entry). Key strings are the
 //! memory tier's and tag strings are the entries' (both `Rc<str>`, shared, never copied). Most
 //! tags name one entry (`scene:{id}`), so a tag's keys are held inline until a second key shares
-//! the tag, then as a short list, and as a map only past [`FEW`] keys.
+//! the tag, then as a short list, and as a map only past eight keys.
 
 use std::rc::Rc;
 

@@ -328,11 +328,11 @@ fn gc_spares_observed_entries() {
 fn peek_counts_as_use_but_inspect_does_not() {
     let mut c = cache();
     fetch(&mut c, "/a", "a", 0, 0);
-    let before = c.inspect("/a").unwrap().last_used_tick;
+    let before = c.inspect("/a").unwrap().last_used;
     c.inspect("/a");
-    assert_eq!(c.inspect("/a").unwrap().last_used_tick, before);
+    assert_eq!(c.inspect("/a").unwrap().last_used, before);
     c.peek("/a", 1);
-    assert!(c.inspect("/a").unwrap().last_used_tick > before);
+    assert!(c.inspect("/a").unwrap().last_used > before);
 }
 
 #[test]
