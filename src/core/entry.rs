@@ -85,12 +85,18 @@ pub struct Provenance {
 /// The tags of an entry, read as a slice. Up to two are held in the entry itself (a route tag
 /// and perhaps one from the response is the common case): a list of their own would cost each
 /// such entry another heap block (SPEC §10 counts bookkeeping bytes per entry).
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Tags(TagsRepr);
+
+impl std::fmt::Debug for Tags {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
 
 /// Two words (four on 64-bit targets): `List` fits beside the pointer whose null value tells
 /// the variants apart, so the enum is no larger than its array.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 enum TagsRepr {
     /// Two tags; or one, held twice (the same string: a list's tags are distinct strings, so
     /// two equal pointers can only mean one tag).
@@ -129,20 +135,13 @@ impl Eq for Tags {}
 
 impl From<Vec<Rc<str>>> for Tags {
     fn from(tags: Vec<Rc<str>>) -> Tags {
-        Tags(match <[Rc<str>; 2]>::try_from(tags) {
+        Tags(match &tags[..] {
+            [only] => TagsRepr::Inline([Rc::clone(only), Rc::clone(only)]),
             // The same string twice is two tags here: it must not read as one.
-            Ok([first, second]) if Rc::ptr_eq(&first, &second) => {
-                TagsRepr::List(Box::from([first, second]))
+            [first, second] if !Rc::ptr_eq(first, second) => {
+                TagsRepr::Inline([Rc::clone(first), Rc::clone(second)])
             }
-            Ok(both) => TagsRepr::Inline(both),
-            Err(mut tags) => match tags.pop() {
-                Some(only) if tags.is_empty() => TagsRepr::Inline([Rc::clone(&only), only]),
-                Some(last) => {
-                    tags.push(last);
-                    TagsRepr::List(tags.into_boxed_slice())
-                }
-                None => TagsRepr::default(),
-            },
+            _ => TagsRepr::List(tags.into_boxed_slice()),
         })
     }
 }
