@@ -70,13 +70,9 @@ impl KeySet {
                 if let Some(at) = list.iter().position(|k| &**k == key) {
                     let mut kept = std::mem::take(list).into_vec();
                     kept.swap_remove(at);
-                    *self = match kept.pop() {
-                        Some(last) if kept.is_empty() => KeySet::One(last),
-                        Some(last) => {
-                            kept.push(last);
-                            KeySet::Few(kept.into_boxed_slice())
-                        }
-                        None => KeySet::Few(Box::default()),
+                    *self = match <[Rc<str>; 1]>::try_from(kept) {
+                        Ok([last]) => KeySet::One(last),
+                        Err(kept) => KeySet::Few(kept.into_boxed_slice()),
                     };
                 }
                 self.len() == 0
