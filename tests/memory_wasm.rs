@@ -1,7 +1,7 @@
 //! SPEC §10 memory figure as it ships: the scenario of benches/memory/scenario.rs built for
 //! wasm32 (4-byte pointers and `usize`) on the package's allocator (talc), counted by the
 //! `heap-count` wrapper around it. It prints, never asserts: run by `npm run bench`
-//! (scripts/memory-wasm.sh), in Node.
+//! (scripts/memory.sh), in Node.
 #![cfg(all(target_arch = "wasm32", feature = "heap-count"))]
 
 #[path = "../benches/memory/scenario.rs"]

@@ -86,7 +86,7 @@ pub fn bookkeeping_per_entry(n: usize, tagged: bool, probe: impl Fn() -> HeapCou
     }
 }
 
-/// One line of the figure: `label`, bytes per entry and the verdict against [`BUDGET`].
+/// The verdict on `bytes` of bookkeeping per entry: within [`BUDGET`] or not.
 pub fn verdict(bytes: f64) -> &'static str {
     if bytes <= BUDGET {
         "ok"
