@@ -4,5 +4,5 @@
 source "$(dirname "$0")/env.sh"
 [ -f pkg/freshet_wasm_bg.wasm ] || bash scripts/build.sh
 node bench/run.mjs
-# Memory bookkeeping per entry (native, counting allocator).
-cargo bench --quiet --bench memory
+# Memory bookkeeping per entry (SPEC §10), native and as it ships in wasm32.
+bash scripts/memory.sh

@@ -28,6 +28,22 @@ pub use error::{Error, Result};
 
 // Size (SPEC §10): talc is a smaller and faster wasm allocator than the default dlmalloc. The
 // module is single-threaded (no atomics), which its cell requires.
-#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[cfg(all(
+    target_arch = "wasm32",
+    not(target_feature = "atomics"),
+    not(feature = "heap-count")
+))]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
+// The wasm32 memory figure of `npm run bench` counts what lives on this same allocator.
+#[cfg(feature = "heap-count")]
+pub mod heap_count;
+#[cfg(all(
+    target_arch = "wasm32",
+    not(target_feature = "atomics"),
+    feature = "heap-count"
+))]
+#[global_allocator]
+static ALLOCATOR: heap_count::Counting<talc::wasm::WasmDynamicTalc> =
+    heap_count::Counting(talc::wasm::new_wasm_dynamic_allocator());

@@ -113,7 +113,7 @@ async fn reads_through_fetch_once_then_from_memory() {
         .inspect(&url, |_, entry, _| entry.tags.to_vec())
         .unwrap()
         .unwrap();
-    assert_eq!(tags, vec![Box::<str>::from("post:p4")]);
+    assert_eq!(tags, vec![Rc::<str>::from("post:p4")]);
 }
 
 #[wasm_bindgen_test]

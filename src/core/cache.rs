@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use super::entry::{ChangeCause, Entry, EntryState, Provenance};
+use super::entry::{ChangeCause, Entry, EntryState, Provenance, Tags};
 use super::invalidation::{Fence, FenceLog, Subject, Target};
 use super::memory::{Limits, MemoryTier, RemovalCause, Removed};
 use super::page_type::{PageTypeId, PageTypes};
@@ -148,7 +148,7 @@ pub struct Cache<V> {
     /// Subscribers per key.
     observers: StrSet,
     fences: FenceLog,
-    /// Tag, page type and key lookups for invalidations; mirrors `memory`.
+    /// The keys of each tag, for invalidations; mirrors the tags of `memory`'s entries.
     index: TagIndex,
     /// Whole-page-type invalidation marks, by page type index.
     groups: Vec<std::rc::Rc<super::group_mark::GroupMark>>,
@@ -399,7 +399,7 @@ impl<V> Cache<V> {
         self.fence_key(seq, key);
         let removed = self.memory.remove(key).map(|(_, e)| e);
         if let Some(e) = &removed {
-            self.index.remove(key, e.page_type, &e.tags);
+            self.index.remove(key, &e.tags);
         }
         removed
     }
@@ -426,9 +426,8 @@ impl<V> Cache<V> {
             *count = count.saturating_sub(1);
             if *count == 0 {
                 self.observers.remove(key);
-                if let Some(entry) = self.memory.get(key, now) {
-                    entry.last_used_at = now;
-                }
+                // A use at `now`: the idle time counts from here.
+                self.memory.get(key, now);
             }
         }
     }
@@ -472,18 +471,25 @@ impl<V> Cache<V> {
         removed
     }
 
-    /// Page type (call, else route, else browse) and tags (route, call and headers, deduplicated).
+    /// Page type (call, else route, else browse) and tags (route, call and headers,
+    /// deduplicated). A tag some entry already carries is the index's string, shared.
     fn classify(
         &self,
         key: &str,
         page_type: Option<PageTypeId>,
         extra_tags: Vec<String>,
-    ) -> (PageTypeId, Box<[Box<str>]>) {
+    ) -> (PageTypeId, Tags) {
         let (route_type, mut tags) = self.config.routes.classify(key);
         tags.extend(extra_tags);
         crate::core::sort::sort(&mut tags);
         tags.dedup();
-        let tags = tags.into_iter().map(String::into_boxed_str).collect();
+        let tags = tags
+            .into_iter()
+            .map(|tag| match self.index.shared_tag(&tag) {
+                Some(shared) => Rc::clone(shared),
+                None => Rc::from(tag),
+            })
+            .collect();
         (page_type.or(route_type).unwrap_or(PageTypeId::BROWSE), tags)
     }
 
@@ -493,11 +499,11 @@ impl<V> Cache<V> {
         let removed = self
             .memory
             .insert(key, entry, now, &|k| observers.contains_key(k));
-        // The usual replacement keeps the page type and tags: its index entries stay as they
-        // are (re-indexing costs a removal and an insert per tag and for the key).
+        // The usual replacement keeps the tags: its index entries stay as they are (re-indexing
+        // costs a removal and an insert per tag).
         let indexed = match (removed.first(), self.memory.peek(key)) {
             (Some((old_key, old, RemovalCause::Replaced)), Some(new)) => {
-                **old_key == *key && old.page_type == new.page_type && old.tags == new.tags
+                **old_key == *key && old.tags == new.tags
             }
             _ => false,
         };
@@ -508,8 +514,7 @@ impl<V> Cache<V> {
             .extend(evicted.take(room).map(|r| Box::from(&*r.0)));
         if !indexed {
             if let Some((shared, e)) = self.memory.peek_shared(key) {
-                self.index
-                    .insert_shared(Rc::clone(shared), e.page_type, &e.tags);
+                self.index.insert(shared, &e.tags);
             }
         }
         removed
@@ -534,7 +539,7 @@ impl<V> Cache<V> {
         &mut self,
         ticket: &Ticket,
         page_type: PageTypeId,
-        tags: &[Box<str>],
+        tags: &[Rc<str>],
         arrival: &Arrival,
         now: Millis,
     ) -> (Option<DiscardReason>, Provenance) {
@@ -556,7 +561,7 @@ impl<V> Cache<V> {
     }
 
     /// Why a response to `ticket` must not be stored, if it must not.
-    fn admit(&self, ticket: &Ticket, subject: Subject<'_>) -> Option<DiscardReason> {
+    fn admit(&self, ticket: &Ticket, subject: Subject<'_, Rc<str>>) -> Option<DiscardReason> {
         if ticket.seq < self.discard_below
             || self
                 .memory

@@ -82,14 +82,85 @@ pub struct Provenance {
     pub max_age_cap: Option<Millis>,
 }
 
+/// The tags of an entry, read as a slice. Up to two are held in the entry itself (a route tag
+/// and perhaps one from the response is the common case): a list of their own would cost each
+/// such entry another heap block (SPEC §10 counts bookkeeping bytes per entry).
+#[derive(Clone, Default)]
+pub struct Tags(TagsRepr);
+
+impl std::fmt::Debug for Tags {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// Two words (four on 64-bit targets): `List` fits beside the pointer whose null value tells
+/// the variants apart, so the enum is no larger than its array.
+#[derive(Clone)]
+enum TagsRepr {
+    /// Two tags; or one, held twice (the same string: a list's tags are distinct strings, so
+    /// two equal pointers can only mean one tag).
+    Inline([Rc<str>; 2]),
+    /// No tags (an empty box does not allocate), or more than two.
+    List(Box<[Rc<str>]>),
+}
+
+impl Default for TagsRepr {
+    fn default() -> Self {
+        TagsRepr::List(Box::default())
+    }
+}
+
+impl std::ops::Deref for Tags {
+    type Target = [Rc<str>];
+
+    fn deref(&self) -> &[Rc<str>] {
+        match &self.0 {
+            TagsRepr::Inline([first, second]) if Rc::ptr_eq(first, second) => {
+                std::slice::from_ref(first)
+            }
+            TagsRepr::Inline(both) => both,
+            TagsRepr::List(tags) => tags,
+        }
+    }
+}
+
+impl PartialEq for Tags {
+    fn eq(&self, other: &Tags) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Tags {}
+
+impl From<Vec<Rc<str>>> for Tags {
+    fn from(tags: Vec<Rc<str>>) -> Tags {
+        Tags(match &tags[..] {
+            [only] => TagsRepr::Inline([Rc::clone(only), Rc::clone(only)]),
+            // The same string twice is two tags here: it must not read as one.
+            [first, second] if !Rc::ptr_eq(first, second) => {
+                TagsRepr::Inline([Rc::clone(first), Rc::clone(second)])
+            }
+            _ => TagsRepr::List(tags.into_boxed_slice()),
+        })
+    }
+}
+
+impl FromIterator<Rc<str>> for Tags {
+    fn from_iter<I: IntoIterator<Item = Rc<str>>>(tags: I) -> Tags {
+        Tags::from(tags.into_iter().collect::<Vec<_>>())
+    }
+}
+
 /// A cached value and its bookkeeping.
 #[derive(Debug, Clone)]
 pub struct Entry<V> {
     value: V,
     /// The page type, which sets the lifetimes.
     pub page_type: PageTypeId,
-    /// Entity tags attached to the entry.
-    pub tags: Box<[Box<str>]>,
+    /// Entity tags attached to the entry; each string is shared with the cache's tag index
+    /// and with the other entries carrying the tag.
+    pub tags: Tags,
     /// Client time at which the data arrived.
     pub received_at: Millis,
     /// When the server produced the data.
@@ -108,16 +179,34 @@ pub struct Entry<V> {
     pub invalidated: Option<Rc<Invalidation>>,
     /// Its page type's shared mark (set by the cache): a whole page type is invalidated there.
     pub group: Option<Rc<GroupMark>>,
-    /// Why the entry last changed, and when.
+    /// Why the entry last changed (an invalidation carries its time; other changes happen
+    /// when the data arrives, at `received_at`).
     pub cause: ChangeCause,
-    /// Client time of the last change.
-    pub changed_at: Millis,
     /// Bumped each time the value is replaced; equal versions hold the same value.
     pub version: u32,
     /// Whether the data came from a prefetch and has not been read since.
     pub prefetched: bool,
-    pub(crate) last_used_tick: u64,
-    pub(crate) last_used_at: Millis,
+    /// When the memory tier last handed the entry out or stored it, as a [`use_stamp`].
+    pub(crate) last_used: u64,
+}
+
+/// Bits of a [`use_stamp`] below its time.
+const STAMP_COUNT_BITS: u32 = 16;
+
+/// The stamp of a use at `now` following a use stamped `last`: the time in ms in the high bits
+/// and a count in the low 16, and always above `last`. Ordering by stamp is then ordering by use
+/// (least recently used first) even for uses in one millisecond or after the clock went back,
+/// and the time of a use is one shift away; one `u64` per entry instead of a tick and a time.
+/// The time part runs ahead of the clock only by what a clock going back took away, or past
+/// 65,536 uses in one millisecond.
+pub(crate) fn use_stamp(now: Millis, last: u64) -> u64 {
+    now.saturating_mul(1 << STAMP_COUNT_BITS)
+        .max(last.saturating_add(1))
+}
+
+/// The time (ms) of a use stamped `stamp`.
+pub(crate) fn stamp_time(stamp: u64) -> Millis {
+    stamp >> STAMP_COUNT_BITS
 }
 
 impl<V> Entry<V> {
@@ -132,7 +221,7 @@ impl<V> Entry<V> {
         let mut entry = Entry {
             value,
             page_type,
-            tags: Box::default(),
+            tags: Tags::default(),
             received_at: 0,
             server_time: 0,
             stale_at: 0,
@@ -143,11 +232,9 @@ impl<V> Entry<V> {
             invalidated: None,
             group: None,
             cause: ChangeCause::Set,
-            changed_at: provenance.received_at,
             version: 0,
             prefetched: false,
-            last_used_tick: 0,
-            last_used_at: provenance.received_at,
+            last_used: use_stamp(provenance.received_at, 0),
         };
         entry.confirm(lifetimes, provenance, cause);
         entry
@@ -159,11 +246,10 @@ impl<V> Entry<V> {
     }
 
     /// Replaces the value (a new version) and records why.
-    pub fn replace_value(&mut self, value: V, cause: ChangeCause, at: Millis) {
+    pub fn replace_value(&mut self, value: V, cause: ChangeCause) {
         self.value = value;
         self.version = self.version.wrapping_add(1);
         self.cause = cause;
-        self.changed_at = at;
     }
 
     /// Marks the data as confirmed by the server (or the app) at `provenance`: restarts the
@@ -180,7 +266,6 @@ impl<V> Entry<V> {
         self.expires_at = provenance.received_at.saturating_add(max_age);
         self.invalidated = None;
         self.cause = cause;
-        self.changed_at = provenance.received_at;
     }
 
     /// Marks the entry invalidated (idempotent: the first cause is kept).
@@ -188,7 +273,6 @@ impl<V> Entry<V> {
         if self.invalidated.is_none() {
             self.invalidated = Some(Rc::clone(invalidation));
             self.cause = ChangeCause::Invalidated(Rc::clone(invalidation));
-            self.changed_at = invalidation.at;
         }
     }
 
@@ -338,9 +422,42 @@ mod tests {
     fn replacing_the_value_bumps_the_version() {
         let mut e = entry(0, 10, None);
         let v = e.version;
-        e.replace_value("w", ChangeCause::Set, 10_001);
+        e.replace_value("w", ChangeCause::Set);
         assert_eq!(*e.value(), "w");
         assert_eq!(e.version, v + 1);
+    }
+
+    #[test]
+    fn tags_read_as_the_slice_they_were_made_from() {
+        for n in 0..5 {
+            let list: Vec<Rc<str>> = (0..n).map(|i| Rc::from(format!("t{i}"))).collect();
+            let tags = Tags::from(list.clone());
+            assert_eq!(&*tags, &list[..]);
+            assert_eq!(tags, list.iter().cloned().collect::<Tags>());
+        }
+        assert_ne!(Tags::from(vec!["a".into()]), Tags::default());
+        let same: Rc<str> = "a".into();
+        assert_eq!(
+            Tags::from(vec![Rc::clone(&same), Rc::clone(&same)]).len(),
+            2
+        );
+    }
+
+    #[test]
+    fn use_stamps_order_uses_and_keep_their_time() {
+        let a = use_stamp(5_000, 0);
+        let b = use_stamp(5_000, a);
+        let c = use_stamp(6_000, b);
+        assert!(a < b && b < c);
+        assert_eq!(
+            (stamp_time(a), stamp_time(b), stamp_time(c)),
+            (5_000, 5_000, 6_000)
+        );
+        // The clock went back: later uses still stamp later, at the latest time seen.
+        let d = use_stamp(1_000, c);
+        assert!(d > c);
+        assert_eq!(stamp_time(d), 6_000);
+        assert!(use_stamp(u64::MAX, u64::MAX) == u64::MAX);
     }
 
     #[test]

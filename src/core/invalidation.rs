@@ -20,28 +20,41 @@ pub enum Target {
     PathPrefix(Box<str>),
 }
 
-/// What a target is matched against: an entry, or the response of a request in flight.
-#[derive(Debug, Clone, Copy)]
-pub struct Subject<'a> {
+/// What a target is matched against: an entry, or the response of a request in flight. Its
+/// tags are strings of any owner: the cache's are shared (`Rc<str>`), a stored record's are not.
+#[derive(Debug)]
+pub struct Subject<'a, T = Box<str>> {
     /// The request key.
     pub key: &'a str,
     /// Its page type.
     pub page_type: PageTypeId,
     /// Its tags.
-    pub tags: &'a [Box<str>],
+    pub tags: &'a [T],
     /// When the server produced its data (response `Date`, else the request start).
     pub server_time: Millis,
 }
 
+// Not derived: a derive would ask `T: Copy`, and only a slice of `T` is held.
+impl<T> Clone for Subject<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Subject<'_, T> {}
+
 impl Target {
     /// Whether this target names `subject` (timestamps aside; see [`Fence::matches`]).
-    pub fn matches(&self, subject: Subject<'_>) -> bool {
+    pub fn matches<T: AsRef<str>>(&self, subject: Subject<'_, T>) -> bool {
         match self {
             Target::Key(key) => **key == *subject.key,
             Target::All => true,
             Target::PageType(id) => *id == subject.page_type,
-            Target::Tag(tag) => subject.tags.iter().any(|t| t == tag),
-            Target::TagPrefix(prefix) => subject.tags.iter().any(|t| t.starts_with(&**prefix)),
+            Target::Tag(tag) => subject.tags.iter().any(|t| t.as_ref() == &**tag),
+            Target::TagPrefix(prefix) => subject
+                .tags
+                .iter()
+                .any(|t| t.as_ref().starts_with(&**prefix)),
             Target::PathPrefix(prefix) => subject.key.starts_with(&**prefix),
         }
     }
@@ -68,7 +81,7 @@ impl Fence {
 
     /// Whether this invalidation applies to `subject`: a target names it and its data is not
     /// newer than the change.
-    pub fn matches(&self, subject: Subject<'_>) -> bool {
+    pub fn matches<T: AsRef<str>>(&self, subject: Subject<'_, T>) -> bool {
         predates(subject.server_time, self.not_after)
             && self.targets.iter().any(|t| t.matches(subject))
     }
@@ -94,7 +107,7 @@ impl FenceLog {
     }
 
     /// Whether an invalidation after `since` names `subject`.
-    pub fn invalidated_since(&self, since: u64, subject: Subject<'_>) -> bool {
+    pub fn invalidated_since<T: AsRef<str>>(&self, since: u64, subject: Subject<'_, T>) -> bool {
         self.entries
             .iter()
             .any(|(seq, fence)| *seq > since && fence.matches(subject))

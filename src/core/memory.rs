@@ -1,8 +1,8 @@
 //! The memory tier: entries by request key, bounded by count and approximate bytes.
 //!
-//! Reads stamp a use tick; when an insert takes the tier over a bound, unobserved entries are
-//! evicted least recently used first, down to a low-water mark (1/16 under the bound) so that
-//! a full tier does not pay an eviction scan on every insert.
+//! Reads stamp a use (its time and order in one `u64`); when an insert takes the tier over a
+//! bound, unobserved entries are evicted least recently used first, down to a low-water mark
+//! (1/16 under the bound) so that a full tier does not pay an eviction scan on every insert.
 
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use rustc_hash::FxHasher;
 
-use super::entry::Entry;
+use super::entry::{stamp_time, use_stamp, Entry};
 use super::Millis;
 
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
@@ -59,7 +59,8 @@ pub struct MemoryTier<V> {
     /// Keys are shared (`Rc`) with the cache's tag index rather than copied there.
     map: FastMap<Rc<str>, Box<Entry<V>>>,
     bytes: usize,
-    tick: u64,
+    /// The latest use stamp handed out.
+    stamp: u64,
     limits: Limits,
 }
 
@@ -69,7 +70,7 @@ impl<V> MemoryTier<V> {
         MemoryTier {
             map: FastMap::default(),
             bytes: 0,
-            tick: 0,
+            stamp: 0,
             limits,
         }
     }
@@ -92,9 +93,8 @@ impl<V> MemoryTier<V> {
     /// The entry for `key`, marked as used at `now`.
     pub fn get(&mut self, key: &str, now: Millis) -> Option<&mut Entry<V>> {
         let entry = &mut **self.map.get_mut(key)?;
-        self.tick += 1;
-        entry.last_used_tick = self.tick;
-        entry.last_used_at = now;
+        self.stamp = use_stamp(now, self.stamp);
+        entry.last_used = self.stamp;
         Some(entry)
     }
 
@@ -143,9 +143,8 @@ impl<V> MemoryTier<V> {
             removed.push((Rc::from(key), entry, RemovalCause::Size));
             return removed;
         }
-        self.tick += 1;
-        entry.last_used_tick = self.tick;
-        entry.last_used_at = now;
+        self.stamp = use_stamp(now, self.stamp);
+        entry.last_used = self.stamp;
         if let Some(slot) = self.map.get_mut(key) {
             // Replaced in place: the map keeps its key and slot, so setting a key already held
             // costs no rehash and no reallocation.
@@ -191,7 +190,7 @@ impl<V> MemoryTier<V> {
             .filter_map(|(k, e)| {
                 if now >= e.expires_at {
                     Some((k.clone(), RemovalCause::Expired))
-                } else if now.saturating_sub(e.last_used_at) >= gc_time && !observed(k) {
+                } else if now.saturating_sub(stamp_time(e.last_used)) >= gc_time && !observed(k) {
                     Some((k.clone(), RemovalCause::Idle))
                 } else {
                     None
@@ -215,7 +214,7 @@ impl<V> MemoryTier<V> {
             .map
             .iter()
             .filter(|(k, _)| !observed(k))
-            .map(|(k, e)| (e.last_used_tick, k.clone()))
+            .map(|(k, e)| (e.last_used, k.clone()))
             .collect();
         crate::core::sort::sort_by(&mut candidates, |a, b| a.0 < b.0);
         for (_, key) in candidates {

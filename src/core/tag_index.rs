@@ -1,49 +1,63 @@
-//! Which keys an invalidation names, found without scanning the cache for the common cases: a
-//! tag's keys and a key are hash lookups (the cost follows what matches). A `story:42:*` tag
-//! pattern or a `/path` prefix scans the distinct tags or the keys: rarer, and an ordered map
-//! for them would cost kilobytes of wasm per instantiation (SPEC §10). Each key string is
-//! shared by the sets.
+//! Which keys carry a tag, found without scanning the cache: a tag's keys are a hash lookup (the
+//! cost follows what matches). A `story:42:*` tag pattern scans the distinct tags: rarer, and an
+//! ordered map for it would cost kilobytes of wasm per instantiation (SPEC §10). Keys, page
+//! types and paths are not indexed here: the memory tier's own map answers them (a key is a
+//! lookup there, a path prefix a scan) and whole page types are invalidated by the cache's group
+//! marks, so a second map of every key would only cost memory.
 //!
-//! Memory matters here (SPEC §10: ≤ 256 bytes of bookkeeping per entry): most tags name one
-//! entry (`scene:{id}`), so a tag's keys are held inline until a second key shares the tag, and
-//! page types have no sets of their own (whole page types are invalidated by the cache's
-//! group marks, so a page-type lookup here is a scan, kept for completeness).
+//! Memory matters here (SPEC §10: ≤ 256 bytes of bookkeeping per entry). Key strings are the
+//! memory tier's and tag strings are the entries' (both `Rc<str>`, shared, never copied). Most
+//! tags name one entry (`scene:{id}`), so a tag's keys are held inline until a second key shares
+//! the tag, then as a short list, and as a map only past eight keys.
 
 use std::rc::Rc;
 
 use super::invalidation::Target;
-use super::page_type::PageTypeId;
 use super::StrSet;
 
-/// Keys and their page types (by [`code`]). A [`StrSet`], like a tag's set of keys (where the
-/// page type rides along unused) and most maps of the crate: one hash map instantiation in the
-/// wasm for all of them (SPEC §10).
+/// A tag's keys past [`FEW`] of them: a [`StrSet`] (the `u32` unused), like most maps of the
+/// crate: one hash map instantiation in the wasm for all of them (SPEC §10).
 type KeyMap = StrSet;
 
-/// A page type as the index stores it.
-fn code(page_type: PageTypeId) -> u32 {
-    u32::try_from(page_type.index()).unwrap_or(u32::MAX)
-}
+/// Most keys a tag holds as a plain list: a list this short is searched about as fast as a map
+/// is hashed, in a fraction of its bytes (a map keeps up to half its slots empty).
+const FEW: usize = 8;
 
-/// The keys carrying one tag: one inline, more in a map.
+/// The keys carrying one tag: one inline, a few in a list, more in a map. A list holds two keys
+/// or more; a map more than `FEW / 2` (it becomes a list again at that size, not at once below
+/// `FEW`, so that a set at the boundary does not change form on every insert and removal).
 #[derive(Debug)]
 enum KeySet {
     One(Rc<str>),
-    Many(KeyMap),
+    Few(Box<[Rc<str>]>),
+    /// Boxed: a map is four words, the other forms two (every tag's place in
+    /// [`TagIndex::sets`] is as large as its largest form).
+    Many(Box<KeyMap>),
 }
 
 impl KeySet {
-    fn insert(&mut self, key: Rc<str>, page_type: PageTypeId) {
+    fn insert(&mut self, key: &Rc<str>) {
         match self {
-            KeySet::One(only) if *only == key => {}
-            KeySet::One(only) => {
+            KeySet::One(only) if **only == **key => {}
+            KeySet::One(only) => *self = KeySet::Few(Box::from([Rc::clone(only), Rc::clone(key)])),
+            KeySet::Few(list) if list.iter().any(|k| **k == **key) => {}
+            KeySet::Few(list) if list.len() < FEW => {
+                let mut grown = Vec::with_capacity(list.len() + 1);
+                grown.extend(std::mem::take(list).into_vec());
+                grown.push(Rc::clone(key));
+                *list = grown.into_boxed_slice();
+            }
+            KeySet::Few(list) => {
                 let mut set = KeyMap::default();
-                set.insert(Rc::clone(only), code(page_type));
-                set.insert(key, code(page_type));
-                *self = KeySet::Many(set);
+                set.reserve(list.len() + 1);
+                for k in std::mem::take(list).into_vec() {
+                    set.insert(k, 0);
+                }
+                set.insert(Rc::clone(key), 0);
+                *self = KeySet::Many(Box::new(set));
             }
             KeySet::Many(set) => {
-                set.insert(key, code(page_type));
+                set.insert(Rc::clone(key), 0);
             }
         }
     }
@@ -52,14 +66,24 @@ impl KeySet {
     fn remove(&mut self, key: &str) -> bool {
         match self {
             KeySet::One(only) => &**only == key,
+            KeySet::Few(list) => {
+                if let Some(at) = list.iter().position(|k| &**k == key) {
+                    let mut kept = std::mem::take(list).into_vec();
+                    kept.swap_remove(at);
+                    *self = match <[Rc<str>; 1]>::try_from(kept) {
+                        Ok([last]) => KeySet::One(last),
+                        Err(kept) => KeySet::Few(kept.into_boxed_slice()),
+                    };
+                }
+                self.len() == 0
+            }
             KeySet::Many(set) => {
                 set.remove(key);
-                if set.len() == 1 {
-                    if let Some(last) = set.keys().next().cloned() {
-                        *self = KeySet::One(last);
-                    }
+                if set.len() <= FEW / 2 {
+                    let list: Box<[Rc<str>]> = set.drain().map(|(k, _)| k).collect();
+                    *self = KeySet::Few(list);
                 }
-                set_is_empty(self)
+                self.len() == 0
             }
         }
     }
@@ -67,17 +91,30 @@ impl KeySet {
     fn for_each(&self, f: &mut impl FnMut(&Rc<str>)) {
         match self {
             KeySet::One(only) => f(only),
+            KeySet::Few(list) => list.iter().for_each(f),
             KeySet::Many(set) => set.keys().for_each(f),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            KeySet::One(_) => 1,
+            KeySet::Few(list) => list.len(),
+            KeySet::Many(set) => set.len(),
+        }
+    }
+
+    fn contains(&self, key: &str) -> bool {
+        match self {
+            KeySet::One(only) => &**only == key,
+            KeySet::Few(list) => list.iter().any(|k| &**k == key),
+            KeySet::Many(set) => set.contains_key(key),
         }
     }
 }
 
-fn set_is_empty(set: &KeySet) -> bool {
-    matches!(set, KeySet::Many(s) if s.is_empty())
-}
-
-/// The index over the entries of one memory tier; the cache updates it on every insert,
-/// replacement and removal.
+/// The keys of each tag over the entries of one memory tier; the cache updates it on every
+/// insert, replacement and removal.
 #[derive(Debug, Default)]
 pub struct TagIndex {
     /// Each tag's place in `sets`: a [`StrSet`], the map type of the crate's key sets and
@@ -86,31 +123,25 @@ pub struct TagIndex {
     /// The keys of each tag by place; places emptied by a removal are listed in `free`.
     sets: Vec<KeySet>,
     free: Vec<u32>,
-    keys: KeyMap,
 }
 
 impl TagIndex {
-    /// Indexes `key` under its page type and tags (replacing nothing: remove the old entry's
-    /// tags first).
-    pub fn insert(&mut self, key: &str, page_type: PageTypeId, tags: &[Box<str>]) {
-        let key: Rc<str> = match self.keys.get_key_value(key) {
-            Some((shared, _)) => Rc::clone(shared),
-            None => Rc::from(key),
-        };
-        self.insert_shared(key, page_type, tags);
+    /// The index's string for `tag`, if some key carries it: an entry stores this one rather
+    /// than a copy.
+    pub fn shared_tag(&self, tag: &str) -> Option<&Rc<str>> {
+        self.tags.get_key_value(tag).map(|(shared, _)| shared)
     }
 
-    /// [`TagIndex::insert`] of a key string shared with its owner (the memory tier), which
-    /// the index then holds instead of a copy.
-    pub fn insert_shared(&mut self, key: Rc<str>, page_type: PageTypeId, tags: &[Box<str>]) {
+    /// Indexes `key` under `tags` (replacing nothing: remove the old entry's tags first). The
+    /// index holds these strings rather than copies.
+    pub fn insert(&mut self, key: &Rc<str>, tags: &[Rc<str>]) {
         for tag in tags {
             let place = self.tags.get(&**tag).copied();
             match place.and_then(|at| self.set_mut(at)) {
-                Some(set) => set.insert(Rc::clone(&key), page_type),
-                None => self.add_tag(tag, KeySet::One(Rc::clone(&key))),
+                Some(set) => set.insert(key),
+                None => self.add_tag(tag, KeySet::One(Rc::clone(key))),
             }
         }
-        self.keys.insert(key, code(page_type));
     }
 
     fn set_mut(&mut self, at: u32) -> Option<&mut KeySet> {
@@ -122,7 +153,7 @@ impl TagIndex {
     }
 
     /// Gives `tag` a place holding `set`, reusing a freed one if any.
-    fn add_tag(&mut self, tag: &str, set: KeySet) {
+    fn add_tag(&mut self, tag: &Rc<str>, set: KeySet) {
         let at = match self.free.pop() {
             Some(at) => {
                 if let Some(slot) = self.set_mut(at) {
@@ -139,11 +170,11 @@ impl TagIndex {
                 at
             }
         };
-        self.tags.insert(tag.into(), at);
+        self.tags.insert(Rc::clone(tag), at);
     }
 
     /// Removes `key`, indexed with these tags.
-    pub fn remove(&mut self, key: &str, _page_type: PageTypeId, tags: &[Box<str>]) {
+    pub fn remove(&mut self, key: &str, tags: &[Rc<str>]) {
         for tag in tags {
             let Some(&at) = self.tags.get(&**tag) else {
                 continue;
@@ -151,13 +182,12 @@ impl TagIndex {
             if let Some(set) = self.set_mut(at) {
                 if set.remove(key) {
                     // Emptied: the key strings it held go now, the place is reused later.
-                    *set = KeySet::Many(KeyMap::default());
+                    *set = KeySet::Few(Box::default());
                     self.tags.remove(&**tag);
                     self.free.push(at);
                 }
             }
         }
-        self.keys.remove(key);
     }
 
     /// Forgets everything.
@@ -165,34 +195,41 @@ impl TagIndex {
         *self = TagIndex::default();
     }
 
-    /// Number of keys indexed.
+    /// Number of distinct tags indexed.
     pub fn len(&self) -> usize {
-        self.keys.len()
+        self.tags.len()
     }
 
     /// Whether nothing is indexed.
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.tags.is_empty()
     }
 
-    /// Calls `f` with each key `target` names: a key or a tag in time proportional to what it
-    /// names; a page type, a tag prefix or a path prefix is a scan (of the keys, or of the
-    /// distinct tags). A key may be passed more than once for a tag prefix target.
+    /// Whether `key` is indexed under `tag`.
+    pub fn contains(&self, tag: &str, key: &str) -> bool {
+        self.keys_of(tag).is_some_and(|set| set.contains(key))
+    }
+
+    /// Number of (tag, key) pairs indexed.
+    pub fn pairs(&self) -> usize {
+        self.tags
+            .values()
+            .filter_map(|&at| self.set(at))
+            .map(KeySet::len)
+            .sum()
+    }
+
+    fn keys_of(&self, tag: &str) -> Option<&KeySet> {
+        self.tags.get(tag).and_then(|&at| self.set(at))
+    }
+
+    /// Calls `f` with each key a [`Target::Tag`] or [`Target::TagPrefix`] names: a tag in time
+    /// proportional to what it names, a prefix by a scan of the distinct tags (a key may then be
+    /// passed more than once). Other targets name nothing here (see the module's comment).
     pub fn for_each_match(&self, target: &Target, mut f: impl FnMut(&Rc<str>)) {
         match target {
-            Target::Key(key) => {
-                if let Some((k, _)) = self.keys.get_key_value(&**key) {
-                    f(k);
-                }
-            }
-            Target::All => self.keys.keys().for_each(f),
-            Target::PageType(id) => self
-                .keys
-                .iter()
-                .filter(|(_, &page_type)| page_type == code(*id))
-                .for_each(|(k, _)| f(k)),
             Target::Tag(tag) => {
-                if let Some(set) = self.tags.get(&**tag).and_then(|&at| self.set(at)) {
+                if let Some(set) = self.keys_of(tag) {
                     set.for_each(&mut f);
                 }
             }
@@ -202,11 +239,7 @@ impl TagIndex {
                 .filter(|(tag, _)| tag.starts_with(&**prefix))
                 .filter_map(|(_, &at)| self.set(at))
                 .for_each(|set| set.for_each(&mut f)),
-            Target::PathPrefix(prefix) => self
-                .keys
-                .keys()
-                .filter(|k| k.starts_with(&**prefix))
-                .for_each(f),
+            Target::Key(_) | Target::All | Target::PageType(_) | Target::PathPrefix(_) => {}
         }
     }
 
@@ -224,8 +257,8 @@ impl TagIndex {
 mod tests {
     use super::*;
 
-    fn tags(list: &[&str]) -> Vec<Box<str>> {
-        list.iter().map(|t| Box::from(*t)).collect()
+    fn tags(list: &[&str]) -> Vec<Rc<str>> {
+        list.iter().map(|t| Rc::from(*t)).collect()
     }
 
     fn names(keys: Vec<Rc<str>>) -> Vec<String> {
@@ -233,15 +266,11 @@ mod tests {
     }
 
     #[test]
-    fn tags_prefixes_page_types_and_paths() {
+    fn tags_and_tag_prefixes() {
         let mut ix = TagIndex::default();
-        ix.insert(
-            "/s/1",
-            PageTypeId::WRITING,
-            &tags(&["scene:1", "story:42:ch"]),
-        );
-        ix.insert("/s/2", PageTypeId::READING, &tags(&["scene:2", "story:42"]));
-        ix.insert("/t/3", PageTypeId::WRITING, &tags(&["story:420"]));
+        ix.insert(&"/s/1".into(), &tags(&["scene:1", "story:42:ch"]));
+        ix.insert(&"/s/2".into(), &tags(&["scene:2", "story:42"]));
+        ix.insert(&"/t/3".into(), &tags(&["story:420"]));
         let m = |t: Target| names(ix.matching(&t));
         assert_eq!(m(Target::Tag("scene:1".into())), ["/s/1"]);
         assert_eq!(m(Target::TagPrefix("story:42:".into())), ["/s/1"]);
@@ -249,22 +278,69 @@ mod tests {
             m(Target::TagPrefix("story:42".into())),
             ["/s/1", "/s/2", "/t/3"]
         );
-        assert_eq!(m(Target::PageType(PageTypeId::WRITING)), ["/s/1", "/t/3"]);
-        assert_eq!(m(Target::PathPrefix("/s/".into())), ["/s/1", "/s/2"]);
-        assert_eq!(m(Target::Key("/t/3".into())), ["/t/3"]);
-        assert_eq!(m(Target::All).len(), 3);
-        ix.remove(
-            "/s/1",
-            PageTypeId::WRITING,
-            &tags(&["scene:1", "story:42:ch"]),
-        );
+        assert!(m(Target::PathPrefix("/s/".into())).is_empty());
+        assert!(m(Target::All).is_empty());
+        assert_eq!(ix.pairs(), 5);
+        ix.remove("/s/1", &tags(&["scene:1", "story:42:ch"]));
         assert!(ix.matching(&Target::Tag("scene:1".into())).is_empty());
         assert_eq!(ix.tags.len(), 3, "empty tag sets are dropped");
         assert_eq!(ix.free.len(), 2, "and their places are free for reuse");
-        ix.insert("/s/4", PageTypeId::WRITING, &tags(&["scene:4"]));
+        ix.insert(&"/s/4".into(), &tags(&["scene:4"]));
         assert_eq!((ix.sets.len(), ix.free.len()), (5, 1));
         assert_eq!(names(ix.matching(&Target::Tag("scene:4".into()))), ["/s/4"]);
+        assert!(ix.contains("scene:4", "/s/4") && !ix.contains("scene:4", "/s/2"));
         ix.clear();
+        assert!(ix.is_empty());
+    }
+
+    #[test]
+    fn strings_are_shared_not_copied() {
+        let mut ix = TagIndex::default();
+        let key: Rc<str> = "/a".into();
+        let tag: Rc<str> = "t".into();
+        ix.insert(&key, std::slice::from_ref(&tag));
+        assert!(ix.shared_tag("t").is_some_and(|t| Rc::ptr_eq(t, &tag)));
+        assert_eq!((Rc::strong_count(&key), Rc::strong_count(&tag)), (2, 2));
+        ix.remove("/a", std::slice::from_ref(&tag));
+        assert_eq!((Rc::strong_count(&key), Rc::strong_count(&tag)), (1, 1));
+        assert!(ix.shared_tag("t").is_none());
+    }
+
+    #[test]
+    fn a_set_changes_form_with_its_size_and_keeps_its_keys() {
+        let mut ix = TagIndex::default();
+        let tag = tags(&["t"]);
+        let keys: Vec<Rc<str>> = (0..3 * FEW).map(|i| Rc::from(format!("/k{i}"))).collect();
+        let form = |ix: &TagIndex| match ix.keys_of("t") {
+            Some(KeySet::One(_)) => "one",
+            Some(KeySet::Few(_)) => "few",
+            Some(KeySet::Many(_)) => "many",
+            None => "none",
+        };
+        let mut forms = Vec::new();
+        for (n, key) in keys.iter().enumerate() {
+            ix.insert(key, &tag);
+            ix.insert(key, &tag);
+            forms.push(form(&ix));
+            assert_eq!(ix.matching(&Target::Tag("t".into())).len(), n + 1);
+        }
+        assert_eq!(forms[0], "one");
+        assert_eq!(forms[FEW - 1], "few");
+        assert_eq!(forms[FEW], "many");
+        forms.clear();
+        for (n, key) in keys.iter().enumerate() {
+            ix.remove(key, &tag);
+            ix.remove(key, &tag);
+            forms.push(form(&ix));
+            let left = ix.matching(&Target::Tag("t".into()));
+            assert_eq!(left.len(), keys.len() - n - 1);
+            assert!(keys[n + 1..].iter().all(|k| left.contains(k)));
+        }
+        let last = keys.len() - 1;
+        assert_eq!(forms[last - FEW / 2 - 1], "many");
+        assert_eq!(forms[last - FEW / 2], "few");
+        assert_eq!(forms[last - 1], "one");
+        assert_eq!(forms[last], "none");
         assert!(ix.is_empty());
     }
 }

@@ -1,11 +1,11 @@
-//! Invalidation: the keys a fence names come from the tag index (so the cost follows what
-//! matches, not the cache size), entries newer than the change are kept, and requests in
+//! Invalidation: the keys a fence names come from the tag index or the memory tier's map (so
+//! the cost follows what matches, not the cache size; a path prefix is a scan), entries newer than the change are kept, and requests in
 //! flight are fenced so their older responses are discarded.
 
 use std::rc::Rc;
 
 use super::{Cache, Removed};
-use crate::core::entry::{Invalidation, InvalidationSource};
+use crate::core::entry::{Entry, Invalidation, InvalidationSource};
 use crate::core::group_mark::GroupMark;
 use crate::core::invalidation::{predates, Fence, Target};
 use crate::core::page_type::PageTypeId;
@@ -44,19 +44,31 @@ impl<V> Cache<V> {
             }
             let memory = &mut self.memory;
             let observers = &self.observers;
-            self.index.for_each_match(target, |key| {
-                if spare == Some(&**key) {
-                    return;
-                }
-                if let Some(entry) = memory.peek_mut(key) {
-                    if predates(entry.server_time, fence.not_after) {
-                        entry.invalidate(&invalidation);
-                        if observers.contains_key(&**key) {
-                            named.push(String::from(&**key));
-                        }
+            let mut visit = |key: &str, entry: &mut Entry<V>| {
+                if spare != Some(key) && predates(entry.server_time, fence.not_after) {
+                    entry.invalidate(&invalidation);
+                    if observers.contains_key(key) {
+                        named.push(String::from(key));
                     }
                 }
-            });
+            };
+            // Keys and paths are the memory tier's to find; tags the index's.
+            match target {
+                Target::Key(key) => {
+                    if let Some(entry) = memory.peek_mut(key) {
+                        visit(key, entry);
+                    }
+                }
+                Target::PathPrefix(prefix) => memory
+                    .iter_mut()
+                    .filter(|(key, _)| key.starts_with(&**prefix))
+                    .for_each(|(key, entry)| visit(key, entry)),
+                _ => self.index.for_each_match(target, |key| {
+                    if let Some(entry) = memory.peek_mut(key) {
+                        visit(key, entry);
+                    }
+                }),
+            }
             // An observed key with nothing in memory is still refetched when named.
             if let Target::Key(key) = target {
                 if self.is_observed(key) && spare != Some(&**key) {
@@ -132,13 +144,24 @@ impl<V> Cache<V> {
     /// Keeps the tag index in step with entries that left memory.
     pub(super) fn unindex(&mut self, removed: &[Removed<V>]) {
         for (key, entry, _) in removed {
-            self.index.remove(key, entry.page_type, &entry.tags);
+            self.index.remove(key, &entry.tags);
         }
     }
 
-    /// Number of keys in the tag index (equal to the memory tier's entries).
-    pub fn indexed_len(&self) -> usize {
-        self.index.len()
+    /// Whether the tag index holds exactly the tags of the entries in memory, with the strings
+    /// they hold (a check for tests; it visits every entry).
+    pub fn tag_index_mirrors_memory(&self) -> bool {
+        let mut pairs = 0;
+        for (key, entry) in self.memory.iter() {
+            for tag in entry.tags.iter() {
+                let shared = self.index.shared_tag(tag);
+                if !shared.is_some_and(|s| Rc::ptr_eq(s, tag)) || !self.index.contains(tag, key) {
+                    return false;
+                }
+                pairs += 1;
+            }
+        }
+        pairs == self.index.pairs()
     }
 }
 

@@ -54,7 +54,8 @@ fn tags_prefixes_and_paths_invalidate_through_the_index() {
     assert_eq!(state(&c, "/other"), EntryState::Fresh);
     c.invalidate(Target::PathPrefix("/oth".into()), header(), 2);
     assert_eq!(state(&c, "/other"), EntryState::Invalidated);
-    assert_eq!(c.indexed_len(), 3);
+    assert!(c.tag_index_mirrors_memory());
+    assert_eq!(c.memory().len(), 3);
 }
 
 #[test]
@@ -120,15 +121,41 @@ fn the_index_follows_replacement_removal_gc_and_clear() {
     assert!(c
         .invalidate(Target::Tag("scene:a".into()), header(), 2)
         .is_empty());
-    assert_eq!(c.indexed_len(), 1);
+    assert!(c.tag_index_mirrors_memory());
+    assert_eq!(c.memory().len(), 1);
     c.invalidate(Target::Tag("x:1".into()), header(), 2);
     assert!(matches!(c.plan_read("/scenes/a", 3), ReadPlan::Fetch));
     c.remove("/scenes/a");
-    assert_eq!(c.indexed_len(), 0);
+    assert!(c.tag_index_mirrors_memory());
+    assert_eq!(c.memory().len(), 0);
     store(&mut c, "/scenes/b", 0);
     c.collect_garbage(u64::MAX / 2);
-    assert_eq!(c.indexed_len(), 0);
+    assert!(c.tag_index_mirrors_memory());
+    assert_eq!(c.memory().len(), 0);
     store(&mut c, "/scenes/c", 0);
     c.clear();
-    assert_eq!(c.indexed_len(), 0);
+    assert!(c.tag_index_mirrors_memory());
+    assert_eq!(c.memory().len(), 0);
+}
+
+#[test]
+fn entries_share_their_tag_strings_with_the_index() {
+    let mut c = cache();
+    store(&mut c, "/scenes/a", 0);
+    store(&mut c, "/scenes/b", 0);
+    let story = |c: &Cache<&'static str>, key: &str| {
+        let tags = &c.inspect(key).unwrap().tags;
+        tags.iter()
+            .find(|t| &***t == "story:42:scenes")
+            .cloned()
+            .unwrap()
+    };
+    assert!(std::rc::Rc::ptr_eq(
+        &story(&c, "/scenes/a"),
+        &story(&c, "/scenes/b")
+    ));
+    assert!(c.tag_index_mirrors_memory());
+    c.invalidate(Target::Key("/scenes/b".into()), header(), 2);
+    assert_eq!(state(&c, "/scenes/b"), EntryState::Invalidated);
+    assert_eq!(state(&c, "/scenes/a"), EntryState::Stale);
 }

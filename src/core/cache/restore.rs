@@ -61,7 +61,6 @@ impl<V> Cache<V> {
         );
         entry.stale_at = restored.stale_at;
         entry.expires_at = restored.expires_at;
-        entry.changed_at = now;
         entry.tags = tags;
         entry.fingerprint = restored.fingerprint;
         entry.size = super::entry_size(key, restored.body_size);
