@@ -243,8 +243,16 @@ impl Runtime {
     /// [`Runtime::with_cache`] for reads that change no entry's value or state (they may mark
     /// recency), so the memo of reads stays valid.
     fn with_cache_read<T>(&self, f: impl FnOnce(&mut Cache<JsValue>) -> T) -> Result<T> {
-        let mut cache = self.cache.try_borrow_mut().map_err(|_| Error::Busy)?;
-        Ok(f(&mut cache))
+        Ok(f(&mut *self.cache_mut()?))
+    }
+
+    /// The borrow behind [`Runtime::with_cache_read`], out of line: it is the same for the
+    /// dozens of closures that function is instantiated with.
+    #[inline(never)]
+    fn cache_mut(&self) -> Result<std::cell::RefMut<'_, Cache<JsValue>>> {
+        self.cache
+            .try_borrow_mut()
+            .map_err(|_| Box::new(Error::Busy))
     }
 
     /// The request key of `url`, resolving relative URLs against the page.
