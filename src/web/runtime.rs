@@ -91,6 +91,10 @@ pub struct RuntimeConfig {
 
 type Listeners = FastMap<String, Vec<(u32, Function)>>;
 
+/// Promises by key, each with a number (a task's token; unused for scopes). One map type
+/// for both `pending` and `scopes`: each map type is its own copy of the hash table's code.
+type Pending = FastMap<String, (u64, Promise)>;
+
 /// The runtime behind one `FreshetCache`.
 pub struct Runtime {
     cache: RefCell<Cache<JsValue>>,
@@ -99,7 +103,7 @@ pub struct Runtime {
     subscribers: RefCell<Listeners>,
     next_subscriber: Cell<u32>,
     /// Promises of requests in flight, by key, with the token of the task that owns each.
-    pending: RefCell<FastMap<String, (u64, Promise)>>,
+    pending: RefCell<Pending>,
     next_token: Cell<u64>,
     signals: RefCell<Vec<EventListener>>,
     gc_timer: RefCell<Option<Interval>>,
@@ -119,7 +123,7 @@ pub struct Runtime {
     overlays: RefCell<crate::core::optimistic::Overlays<JsValue, JsValue>>,
     layered: Cell<usize>,
     /// The last mutation of each serial scope.
-    scopes: RefCell<FastMap<String, Promise>>,
+    scopes: RefCell<Pending>,
     /// Events, counts and alerts (see `metrics`).
     metrics: metrics::Recorder,
     /// Prefetch triggers, waiting promises and the predictor (see `prefetch`).

@@ -105,7 +105,7 @@ impl Runtime {
         let previous = mutation
             .scope
             .as_ref()
-            .and_then(|s| self.scopes.borrow().get(s).cloned());
+            .and_then(|s| self.scopes.borrow().get(s).map(|(_, p)| p.clone()));
         let rt = Rc::clone(self);
         let scope = mutation.scope.clone();
         let promise = spawn(Box::pin(async move {
@@ -119,7 +119,7 @@ impl Runtime {
         if let Some(scope) = scope {
             // The tail must never reject, or the next mutation would see its error.
             let tail = super::quietly(&promise);
-            self.scopes.borrow_mut().insert(scope, tail);
+            self.scopes.borrow_mut().insert(scope, (0, tail));
         }
         Ok(promise)
     }
