@@ -14,7 +14,7 @@ use std::rc::{Rc, Weak};
 use js_sys::{Function, Promise};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use crate::core::cache::{
@@ -89,21 +89,26 @@ pub struct RuntimeConfig {
     pub storage: Option<TierConfig>,
 }
 
-type Listeners = FastMap<String, Vec<(u32, Function)>>;
+/// JS values by key, each with a number: the subscribers (id, function), the requests in
+/// flight (task token, promise), the mutation scopes (0, tail promise). One map type for the
+/// three, as each map type is its own copy of the hash table's code.
+type Keyed = FastMap<String, Vec<(u64, JsValue)>>;
 
-/// Promises by key, each with a number (a task's token; unused for scopes). One map type
-/// for both `pending` and `scopes`: each map type is its own copy of the hash table's code.
-type Pending = FastMap<String, (u64, Promise)>;
+/// The promise a [`Keyed`] map of one promise per key holds for `key`, with its number.
+fn promise_of(map: &Keyed, key: &str) -> Option<(u64, Promise)> {
+    let (n, promise) = map.get(key)?.first()?;
+    Some((*n, promise.clone().unchecked_into()))
+}
 
 /// The runtime behind one `FreshetCache`.
 pub struct Runtime {
     cache: RefCell<Cache<JsValue>>,
     fetch: Function,
     origin: String,
-    subscribers: RefCell<Listeners>,
+    subscribers: RefCell<Keyed>,
     next_subscriber: Cell<u32>,
     /// Promises of requests in flight, by key, with the token of the task that owns each.
-    pending: RefCell<Pending>,
+    pending: RefCell<Keyed>,
     next_token: Cell<u64>,
     signals: RefCell<Vec<EventListener>>,
     gc_timer: RefCell<Option<Interval>>,
@@ -123,7 +128,7 @@ pub struct Runtime {
     overlays: RefCell<crate::core::optimistic::Overlays<JsValue, JsValue>>,
     layered: Cell<usize>,
     /// The last mutation of each serial scope.
-    scopes: RefCell<Pending>,
+    scopes: RefCell<Keyed>,
     /// Events, counts and alerts (see `metrics`).
     metrics: metrics::Recorder,
     /// Prefetch triggers, waiting promises and the predictor (see `prefetch`).
@@ -414,7 +419,7 @@ impl Runtime {
             }
             return Ok(Promise::resolve(&value));
         }
-        let joined = self.pending.borrow().get(&*key).map(|(_, p)| p.clone());
+        let joined = promise_of(&self.pending.borrow(), &key).map(|(_, p)| p);
         match joined {
             Some(promise) => {
                 self.metrics.event(Kind::Dedup, Tier::Network, &key);
@@ -498,7 +503,7 @@ impl Runtime {
             .borrow_mut()
             .entry(key.clone())
             .or_default()
-            .push((id, listener));
+            .push((u64::from(id), listener.into()));
         Ok((key, id))
     }
 
@@ -510,7 +515,7 @@ impl Runtime {
                 return;
             };
             let before = list.len();
-            list.retain(|(i, _)| *i != id);
+            list.retain(|(i, _)| *i != u64::from(id));
             let removed = list.len() < before;
             if list.is_empty() {
                 subscribers.remove(key);
@@ -611,7 +616,9 @@ impl Runtime {
         let generation = self.generation.get();
         let promise = spawn(Box::pin(async move {
             let result = rt.run(ticket, &options, generation, token).await;
-            rt.pending.borrow_mut().retain(|_, (t, _)| *t != token);
+            rt.pending
+                .borrow_mut()
+                .retain(|_, list| list.first().is_some_and(|(t, _)| *t != token));
             result.map_err(JsValue::from)
         }));
         // A background revalidation may have no reader; its failure must not surface as an
@@ -619,7 +626,7 @@ impl Runtime {
         let _ = quietly(&promise);
         self.pending
             .borrow_mut()
-            .insert(key, (token, promise.clone()));
+            .insert(key, vec![(token, promise.clone().into())]);
         Ok(promise)
     }
 
@@ -789,11 +796,9 @@ impl Runtime {
         if !self.with_cache(|c| c.is_in_flight(key)).unwrap_or(false) {
             return None;
         }
-        self.pending
-            .borrow()
-            .get(key)
+        promise_of(&self.pending.borrow(), key)
             .filter(|(t, _)| *t != token)
-            .map(|(_, p)| p.clone())
+            .map(|(_, p)| p)
     }
 
     fn current_value(&self, key: &str) -> JsValue {
@@ -810,7 +815,7 @@ impl Runtime {
     fn notify(&self, key: &str, value: &JsValue) {
         // The listeners are copied out first: one may subscribe or unsubscribe while called.
         // A single listener (the usual case) is copied without a Vec.
-        let (first, rest): (Function, Vec<Function>) = {
+        let (first, rest): (JsValue, Vec<JsValue>) = {
             let subscribers = self.subscribers.borrow();
             match subscribers.get(key).map(Vec::as_slice) {
                 Some([(_, only)]) => (only.clone(), Vec::new()),
@@ -838,7 +843,7 @@ extern "C" {
     /// `f(value)`, its exception swallowed in JS: a subscriber's exception is its own, and the
     /// cache and the other subscribers go on.
     #[wasm_bindgen(js_name = freshetCallQuietly)]
-    fn call_quietly(f: &Function, value: &JsValue);
+    fn call_quietly(f: &JsValue, value: &JsValue);
     /// `promise.catch(() => {})`: a promise that never rejects (nobody need handle its error).
     #[wasm_bindgen(js_name = freshetQuietly)]
     pub(super) fn quietly(promise: &Promise) -> Promise;
