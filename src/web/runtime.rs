@@ -91,8 +91,10 @@ pub struct RuntimeConfig {
 
 /// JS values by key, each with a number: the subscribers (id, function), the requests in
 /// flight (task token, promise), the mutation scopes (0, tail promise). One map type for the
-/// three, as each map type is its own copy of the hash table's code.
-type Keyed = FastMap<String, Vec<(u64, JsValue)>>;
+/// three, as each map type is its own copy of the hash table's code; and that copy is the
+/// same as `StrSet`'s (which wasm-opt then keeps once), as the entries have its layout: an
+/// `Rc<str>` and one pointer.
+type Keyed = FastMap<Rc<str>, Box<Vec<(u64, JsValue)>>>;
 
 /// The promise a [`Keyed`] map of one promise per key holds for `key`, with its number.
 fn promise_of(map: &Keyed, key: &str) -> Option<(u64, Promise)> {
@@ -501,7 +503,7 @@ impl Runtime {
         self.next_subscriber.set(id);
         self.subscribers
             .borrow_mut()
-            .entry(key.clone())
+            .entry(key.as_str().into())
             .or_default()
             .push((u64::from(id), listener.into()));
         Ok((key, id))
@@ -626,7 +628,7 @@ impl Runtime {
         let _ = quietly(&promise);
         self.pending
             .borrow_mut()
-            .insert(key, vec![(token, promise.clone().into())]);
+            .insert(key.into(), Box::new(vec![(token, promise.clone().into())]));
         Ok(promise)
     }
 
@@ -817,7 +819,7 @@ impl Runtime {
         // A single listener (the usual case) is copied without a Vec.
         let (first, rest): (JsValue, Vec<JsValue>) = {
             let subscribers = self.subscribers.borrow();
-            match subscribers.get(key).map(Vec::as_slice) {
+            match subscribers.get(key).map(|list| list.as_slice()) {
                 Some([(_, only)]) => (only.clone(), Vec::new()),
                 Some([(_, first), rest @ ..]) => {
                     (first.clone(), rest.iter().map(|(_, f)| f.clone()).collect())

@@ -122,7 +122,7 @@ impl Runtime {
             let tail = super::quietly(&promise);
             self.scopes
                 .borrow_mut()
-                .insert(scope, vec![(0, tail.into())]);
+                .insert(scope.into(), Box::new(vec![(0, tail.into())]));
         }
         Ok(promise)
     }
