@@ -376,3 +376,18 @@ fn control_characters_in_keys_are_escaped_as_json_does() {
     assert_eq!(parsed[0]["key"], "/a\u{1}b\u{1f}\t");
     assert_eq!(parsed[0]["durationMs"], 0);
 }
+
+#[test]
+fn the_event_ring_starts_over_after_clear() {
+    let mut m = Metrics::new(T0);
+    for i in 0..(RING_SIZE as u64 + 250) {
+        read(&mut m, T0 + i, Kind::Miss, Tier::Memory, "/k");
+    }
+    m.clear(T0 + 2_000);
+    for i in 0..3 {
+        read(&mut m, T0 + 2_000 + i, Kind::Hit, Tier::Memory, "/k");
+    }
+    let at: Vec<Millis> = m.events(usize::MAX).map(|e| e.at).collect();
+    assert_eq!(at, [T0 + 2_000, T0 + 2_001, T0 + 2_002]);
+    assert_eq!(m.events(2).next().map(|e| e.at), Some(T0 + 2_001));
+}
