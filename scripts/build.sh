@@ -35,6 +35,8 @@ if [ "$profile" = release ]; then
   node_modules/.bin/esbuild pkg/freshet_wasm.js --bundle --minify --format=esm --log-level=error \
     --outfile=pkg/freshet_wasm.js --allow-overwrite
   rm -rf pkg/snippets
+  # Short import names in the module and the glue (their hashed names do not compress).
+  node scripts/short-imports.mjs pkg/freshet_wasm_bg.wasm pkg/freshet_wasm.js
   # TypeScript finds freshet_wasm.d.ts beside the file; Deno reads this header, which --minify drops.
   sed -i '1i /* @ts-self-types="./freshet_wasm.d.ts" */' pkg/freshet_wasm.js
 fi

@@ -115,11 +115,14 @@ impl FreshetCache {
         let keys = if let Some(url) = urls.as_string() {
             vec![self.runtime.key_of(&url)?.into_owned()]
         } else if js_sys::Array::is_array(&urls) {
-            js_sys::Array::from(&urls)
-                .iter()
-                .filter_map(|u| u.as_string())
-                .map(|u| self.runtime.key_of(&u).map(|k| k.into_owned()))
-                .collect::<crate::Result<Vec<_>>>()?
+            // A loop, not `collect::<Result<Vec<_>>>()`: its adapters are code of their own.
+            let mut keys = Vec::new();
+            for url in js_sys::Array::from(&urls).iter() {
+                if let Some(url) = url.as_string() {
+                    keys.push(self.runtime.key_of(&url)?.into_owned());
+                }
+            }
+            keys
         } else {
             return Err(crate::Error::InvalidOptions(
                 "mutate takes a URL or an array of URLs".into(),

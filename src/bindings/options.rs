@@ -163,13 +163,14 @@ pub(super) fn string_list(value: &JsValue, name: &str) -> Result<Vec<String>> {
     if !Array::is_array(value) {
         return Err(bad(name, "an array of strings"));
     }
-    Array::from(value)
-        .iter()
-        .map(|v| {
+    let mut strings = Vec::new();
+    for v in Array::from(value).iter() {
+        strings.push(
             v.as_string()
-                .ok_or_else(|| bad(name, "an array of strings"))
-        })
-        .collect()
+                .ok_or_else(|| bad(name, "an array of strings"))?,
+        );
+    }
+    Ok(strings)
 }
 
 /// Reads the options of `new FreshetCache(options)`.

@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
+use std::rc::Rc;
 
 use rustc_hash::FxHasher;
 
@@ -37,7 +38,9 @@ struct Stack<V, L> {
 /// The pending layers of every key, and the value each key shows.
 #[derive(Debug)]
 pub struct Overlays<V, L> {
-    stacks: HashMap<Box<str>, Stack<V, L>, BuildHasherDefault<FxHasher>>,
+    /// Entries of an `Rc<str>` and a pointer: the layout of `StrSet`'s, whose hash table code
+    /// (in wasm, after wasm-opt folds identical functions) this map then shares.
+    stacks: HashMap<Rc<str>, Box<Stack<V, L>>, BuildHasherDefault<FxHasher>>,
     next: u64,
 }
 
@@ -79,9 +82,11 @@ impl<V, L> Overlays<V, L> {
         let visible = apply(&layer, base)?;
         self.next += 1;
         let id = LayerId(self.next);
-        let stack = self.stacks.entry(key.into()).or_insert(Stack {
-            layers: Vec::new(),
-            visible: None,
+        let stack = self.stacks.entry(key.into()).or_insert_with(|| {
+            Box::new(Stack {
+                layers: Vec::new(),
+                visible: None,
+            })
         });
         stack.layers.push(Layer {
             id,

@@ -119,7 +119,9 @@ struct Active {
 #[derive(Debug, Default)]
 pub struct Governor {
     config: PrefetchConfig,
-    queue: VecDeque<Queued>,
+    /// Oldest first. A list, not a `VecDeque` (whose code is copied per element type): the
+    /// budget bounds it to a few dozen keys.
+    queue: Vec<Queued>,
     /// Open prefetches: a list, not a map, since there are at most `concurrency` (a map type
     /// of its own would cost more wasm than the search).
     active: Vec<Active>,
@@ -181,7 +183,7 @@ impl Governor {
                 Offer::Skipped(reason)
             }
             None => {
-                self.queue.push_back(Queued {
+                self.queue.push(Queued {
                     key: key.into(),
                     owner,
                 });
@@ -236,7 +238,10 @@ impl Governor {
                 .queue
                 .iter()
                 .position(|q| self.owner_has_slot(q.owner))?;
-            let queued = self.queue.remove(index)?;
+            if index >= self.queue.len() {
+                return None;
+            }
+            let queued = self.queue.remove(index);
             match status(&queued.key) {
                 KeyStatus::Needed => {
                     self.prune(now);

@@ -210,13 +210,13 @@ fn decode_targets(value: JsValue) -> Option<Vec<WireTarget>> {
     if list.length() as usize > MAX_WIRE_TARGETS {
         return Some(vec![WireTarget::All]);
     }
-    list.iter()
-        .map(|item| {
-            let pair = item.dyn_into::<Array>().ok()?;
-            let kind = pair.get(0).as_string()?;
-            WireTarget::from_parts(&kind, pair.get(1).as_string()?)
-        })
-        .collect()
+    let mut targets = Vec::new();
+    for item in list.iter() {
+        let pair = item.dyn_into::<Array>().ok()?;
+        let kind = pair.get(0).as_string()?;
+        targets.push(WireTarget::from_parts(&kind, pair.get(1).as_string()?)?);
+    }
+    Some(targets)
 }
 
 /// The event in a message, unless it is our own echo or malformed in any way.

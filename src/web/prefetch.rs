@@ -198,5 +198,9 @@ pub fn keys_of(value: &JsValue) -> Option<Vec<String>> {
     if !Array::is_array(value) {
         return None;
     }
-    Array::from(value).iter().map(|k| k.as_string()).collect()
+    let mut keys = Vec::new();
+    for key in Array::from(value).iter() {
+        keys.push(key.as_string()?);
+    }
+    Some(keys)
 }

@@ -14,7 +14,7 @@ use std::rc::{Rc, Weak};
 use js_sys::{Function, Promise};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use crate::core::cache::{
@@ -91,17 +91,28 @@ pub struct RuntimeConfig {
     pub storage: Option<TierConfig>,
 }
 
-type Listeners = FastMap<String, Vec<(u32, Function)>>;
+/// JS values by key, each with a number: the subscribers (id, function), the requests in
+/// flight (task token, promise), the mutation scopes (0, tail promise). One map type for the
+/// three, as each map type is its own copy of the hash table's code; and that copy is the
+/// same as `StrSet`'s (which wasm-opt then keeps once), as the entries have its layout: an
+/// `Rc<str>` and one pointer.
+type Keyed = FastMap<Rc<str>, Box<Vec<(u64, JsValue)>>>;
+
+/// The promise a [`Keyed`] map of one promise per key holds for `key`, with its number.
+fn promise_of(map: &Keyed, key: &str) -> Option<(u64, Promise)> {
+    let (n, promise) = map.get(key)?.first()?;
+    Some((*n, promise.clone().unchecked_into()))
+}
 
 /// The runtime behind one `FreshetCache`.
 pub struct Runtime {
     cache: RefCell<Cache<JsValue>>,
     fetch: Function,
     origin: String,
-    subscribers: RefCell<Listeners>,
+    subscribers: RefCell<Keyed>,
     next_subscriber: Cell<u32>,
     /// Promises of requests in flight, by key, with the token of the task that owns each.
-    pending: RefCell<FastMap<String, (u64, Promise)>>,
+    pending: RefCell<Keyed>,
     next_token: Cell<u64>,
     signals: RefCell<Vec<EventListener>>,
     gc_timer: RefCell<Option<Interval>>,
@@ -121,7 +132,7 @@ pub struct Runtime {
     overlays: RefCell<crate::core::optimistic::Overlays<JsValue, JsValue>>,
     layered: Cell<usize>,
     /// The last mutation of each serial scope.
-    scopes: RefCell<FastMap<String, Promise>>,
+    scopes: RefCell<Keyed>,
     /// Events, counts and alerts (see `metrics`).
     metrics: metrics::Recorder,
     /// Prefetch triggers, waiting promises and the predictor (see `prefetch`).
@@ -248,9 +259,18 @@ impl Runtime {
     /// [`Runtime::with_cache`] for reads that change no entry's value or state (they may mark
     /// recency), so the memo of reads stays valid.
     fn with_cache_read<T>(&self, f: impl FnOnce(&mut Cache<JsValue>) -> T) -> Result<T> {
+        Ok(f(&mut *self.cache_mut()?))
+    }
+
+    /// The borrow behind [`Runtime::with_cache_read`], out of line: it is the same for the
+    /// dozens of closures that function is instantiated with. First reads the JS side served
+    /// are restored first (see `direct`).
+    #[inline(never)]
+    fn cache_mut(&self) -> Result<std::cell::RefMut<'_, Cache<JsValue>>> {
         self.adopt_served();
-        let mut cache = self.cache.try_borrow_mut().map_err(|_| Error::Busy)?;
-        Ok(f(&mut cache))
+        self.cache
+            .try_borrow_mut()
+            .map_err(|_| Box::new(Error::Busy))
     }
 
     /// The request key of `url`, resolving relative URLs against the page.
@@ -408,7 +428,7 @@ impl Runtime {
             }
             return Ok(Promise::resolve(&value));
         }
-        let joined = self.pending.borrow().get(&*key).map(|(_, p)| p.clone());
+        let joined = promise_of(&self.pending.borrow(), &key).map(|(_, p)| p);
         match joined {
             Some(promise) => {
                 self.metrics.event(Kind::Dedup, Tier::Network, &key);
@@ -490,9 +510,9 @@ impl Runtime {
         self.next_subscriber.set(id);
         self.subscribers
             .borrow_mut()
-            .entry(key.clone())
+            .entry(key.as_str().into())
             .or_default()
-            .push((id, listener));
+            .push((u64::from(id), listener.into()));
         Ok((key, id))
     }
 
@@ -504,7 +524,7 @@ impl Runtime {
                 return;
             };
             let before = list.len();
-            list.retain(|(i, _)| *i != id);
+            list.retain(|(i, _)| *i != u64::from(id));
             let removed = list.len() < before;
             if list.is_empty() {
                 subscribers.remove(key);
@@ -606,7 +626,9 @@ impl Runtime {
         let generation = self.generation.get();
         let promise = spawn(Box::pin(async move {
             let result = rt.run(ticket, &options, generation, token).await;
-            rt.pending.borrow_mut().retain(|_, (t, _)| *t != token);
+            rt.pending
+                .borrow_mut()
+                .retain(|_, list| list.first().is_some_and(|(t, _)| *t != token));
             result.map_err(JsValue::from)
         }));
         // A background revalidation may have no reader; its failure must not surface as an
@@ -614,7 +636,7 @@ impl Runtime {
         let _ = quietly(&promise);
         self.pending
             .borrow_mut()
-            .insert(key, (token, promise.clone()));
+            .insert(key.into(), Box::new(vec![(token, promise.clone().into())]));
         Ok(promise)
     }
 
@@ -784,11 +806,9 @@ impl Runtime {
         if !self.with_cache(|c| c.is_in_flight(key)).unwrap_or(false) {
             return None;
         }
-        self.pending
-            .borrow()
-            .get(key)
+        promise_of(&self.pending.borrow(), key)
             .filter(|(t, _)| *t != token)
-            .map(|(_, p)| p.clone())
+            .map(|(_, p)| p)
     }
 
     fn current_value(&self, key: &str) -> JsValue {
@@ -805,9 +825,9 @@ impl Runtime {
     fn notify(&self, key: &str, value: &JsValue) {
         // The listeners are copied out first: one may subscribe or unsubscribe while called.
         // A single listener (the usual case) is copied without a Vec.
-        let (first, rest): (Function, Vec<Function>) = {
+        let (first, rest): (JsValue, Vec<JsValue>) = {
             let subscribers = self.subscribers.borrow();
-            match subscribers.get(key).map(Vec::as_slice) {
+            match subscribers.get(key).map(|list| list.as_slice()) {
                 Some([(_, only)]) => (only.clone(), Vec::new()),
                 Some([(_, first), rest @ ..]) => {
                     (first.clone(), rest.iter().map(|(_, f)| f.clone()).collect())
@@ -833,7 +853,7 @@ extern "C" {
     /// `f(value)`, its exception swallowed in JS: a subscriber's exception is its own, and the
     /// cache and the other subscribers go on.
     #[wasm_bindgen(js_name = freshetCallQuietly)]
-    fn call_quietly(f: &Function, value: &JsValue);
+    fn call_quietly(f: &JsValue, value: &JsValue);
     /// `promise.catch(() => {})`: a promise that never rejects (nobody need handle its error).
     #[wasm_bindgen(js_name = freshetQuietly)]
     pub(super) fn quietly(promise: &Promise) -> Promise;

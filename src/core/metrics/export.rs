@@ -1,6 +1,6 @@
 //! Events and stats as JSON (also how they cross into JS) and CSV.
 
-use std::fmt::Write;
+use crate::core::text::{concat, push_decimal, push_hex};
 
 use super::{Alert, Event, Metrics, Stats, TierStats, KINDS, RETENTION_MS, TIERS};
 
@@ -15,7 +15,9 @@ fn string(out: &mut String, text: &str) {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
+                // Four hex digits: the first two are zeros below 0x20.
+                out.push_str(if (c as u32) < 0x10 { "\\u000" } else { "\\u00" });
+                push_hex(out, u64::from(c as u32));
             }
             c => out.push(c),
         }
@@ -30,6 +32,19 @@ fn number(out: &mut String, value: Option<f64>) {
     }
 }
 
+/// Appends `n` in decimal (`core::fmt` stays out of these functions: each `write!` is an
+/// argument table and a call into its machinery).
+fn int(out: &mut String, n: u64) {
+    push_decimal(out, n, 0);
+}
+
+/// Appends `,` before every item but the first.
+fn comma(out: &mut String, i: usize) {
+    if i > 0 {
+        out.push(',');
+    }
+}
+
 /// Writes `v` rounded to `places` decimals (trailing zeros dropped), with integer arithmetic
 /// only: Rust's float formatting would add kilobytes of wasm for figures that are rates and
 /// milliseconds.
@@ -40,7 +55,7 @@ pub fn decimal(out: &mut String, v: f64, places: u32) {
     if v < 0.0 && scaled > 0 {
         out.push('-');
     }
-    let _ = write!(out, "{}", scaled / scale);
+    int(out, scaled / scale);
     let mut fraction = scaled % scale;
     if fraction == 0 {
         return;
@@ -50,7 +65,8 @@ pub fn decimal(out: &mut String, v: f64, places: u32) {
         fraction /= 10;
         width -= 1;
     }
-    let _ = write!(out, ".{fraction:0width$}");
+    out.push('.');
+    push_decimal(out, fraction, width);
 }
 
 /// `v` rounded as [`decimal`] does, as a string.
@@ -61,11 +77,12 @@ fn decimal_text(v: f64, places: u32) -> String {
 }
 
 fn tier_json(out: &mut String, name: &str, tier: &TierStats) {
-    let _ = write!(
-        out,
-        "\"{name}\":{{\"hits\":{},\"misses\":{},\"hitRate\":",
-        tier.hits, tier.misses
-    );
+    string(out, name);
+    out.push_str(":{\"hits\":");
+    int(out, tier.hits);
+    out.push_str(",\"misses\":");
+    int(out, tier.misses);
+    out.push_str(",\"hitRate\":");
     number(out, tier.hit_rate);
     out.push('}');
 }
@@ -76,18 +93,20 @@ impl Metrics {
         let mut out = String::with_capacity(1024);
         out.push('{');
         for (i, (name, value)) in figures(stats).enumerate() {
-            let _ = write!(out, "{}\"{name}\":", if i > 0 { "," } else { "" });
+            comma(&mut out, i);
+            string(&mut out, name);
+            out.push(':');
             number(&mut out, value);
         }
         out.push_str(",\"tiers\":{");
         for (i, (tier, stats)) in TIERS.iter().zip(&stats.tiers).enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
+            comma(&mut out, i);
             tier_json(&mut out, tier.as_str(), stats);
         }
         let l = &stats.latency;
-        let _ = write!(out, "}},\"latency\":{{\"samples\":{},\"p50\":", l.samples);
+        out.push_str("},\"latency\":{\"samples\":");
+        int(&mut out, l.samples as u64);
+        out.push_str(",\"p50\":");
         number(&mut out, l.p50);
         out.push_str(",\"p95\":");
         number(&mut out, l.p95);
@@ -95,57 +114,61 @@ impl Metrics {
         number(&mut out, l.p99);
         out.push_str("},\"byKind\":{");
         for (i, kind) in KINDS.iter().enumerate() {
-            let _ = write!(
-                out,
-                "{}\"{}\":{{",
-                if i > 0 { "," } else { "" },
-                kind.as_str()
-            );
+            comma(&mut out, i);
+            string(&mut out, kind.as_str());
+            out.push_str(":{");
             for (j, tier) in TIERS.iter().enumerate() {
                 let n = stats.counts.get(*kind, *tier);
-                let _ = write!(
-                    out,
-                    "{}\"{}\":{n}",
-                    if j > 0 { "," } else { "" },
-                    tier.as_str()
-                );
+                comma(&mut out, j);
+                string(&mut out, tier.as_str());
+                out.push(':');
+                int(&mut out, n);
             }
             out.push('}');
         }
         out.push_str("},\"series\":[");
         let window = stats.window.unwrap_or(RETENTION_MS);
         for (i, (start, c)) in self.series(stats.at, window).enumerate() {
-            let _ = write!(
-                out,
-                "{}{{\"at\":{start},\"hit\":{},\"miss\":{},\"set\":{},\"invalidate\":{},\"error\":{},\"evict\":{}}}",
-                if i > 0 { "," } else { "" },
-                c.get(super::Kind::Hit, super::Tier::Memory)
-                    + c.get(super::Kind::StaleServed, super::Tier::Memory)
-                    + c.get(super::Kind::Hit, super::Tier::Storage),
-                c.get(super::Kind::Miss, super::Tier::Memory),
-                c.all(super::Kind::Set),
-                c.all(super::Kind::Invalidate),
-                c.all(super::Kind::Error),
-                c.all(super::Kind::Evict),
-            );
+            comma(&mut out, i);
+            let fields = [
+                ("{\"at\":", *start),
+                (
+                    ",\"hit\":",
+                    c.get(super::Kind::Hit, super::Tier::Memory)
+                        + c.get(super::Kind::StaleServed, super::Tier::Memory)
+                        + c.get(super::Kind::Hit, super::Tier::Storage),
+                ),
+                (",\"miss\":", c.get(super::Kind::Miss, super::Tier::Memory)),
+                (",\"set\":", c.all(super::Kind::Set)),
+                (",\"invalidate\":", c.all(super::Kind::Invalidate)),
+                (",\"error\":", c.all(super::Kind::Error)),
+                (",\"evict\":", c.all(super::Kind::Evict)),
+            ];
+            for (name, n) in fields {
+                out.push_str(name);
+                int(&mut out, n);
+            }
+            out.push('}');
         }
         out.push_str("]}");
         out
     }
 
     fn event_json(&self, out: &mut String, event: &Event) {
-        let _ = write!(
-            out,
-            "{{\"at\":{},\"kind\":\"{}\",\"tier\":\"{}\",\"key\":",
-            event.at,
-            event.kind.as_str(),
-            event.tier.as_str()
-        );
+        out.push_str("{\"at\":");
+        int(out, event.at);
+        out.push_str(",\"kind\":");
+        string(out, event.kind.as_str());
+        out.push_str(",\"tier\":");
+        string(out, event.tier.as_str());
+        out.push_str(",\"key\":");
         match self.text(event.key) {
             Some(key) => string(out, key),
             None => out.push_str("null"),
         }
-        let _ = write!(out, ",\"durationMs\":{},\"cause\":", event.duration);
+        out.push_str(",\"durationMs\":");
+        int(out, u64::from(event.duration));
+        out.push_str(",\"cause\":");
         let cause = event.cause.describe();
         if cause.is_empty() {
             out.push_str("null");
@@ -164,9 +187,7 @@ impl Metrics {
     pub fn events_json(&self, limit: usize) -> String {
         let mut out = String::from("[");
         for (i, event) in self.events(limit).enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
+            comma(&mut out, i);
             self.event_json(&mut out, event);
         }
         out.push(']');
@@ -175,12 +196,15 @@ impl Metrics {
 
     /// `{ "stats": …, "events": […], "alerts": […] }`.
     pub fn export_json(&self, stats: &Stats) -> String {
-        format!(
-            "{{\"stats\":{},\"events\":{},\"alerts\":{}}}",
-            self.stats_json(stats),
-            self.events_json(usize::MAX),
-            alerts_json(self.alerts().active())
-        )
+        concat(&[
+            "{\"stats\":",
+            &self.stats_json(stats),
+            ",\"events\":",
+            &self.events_json(usize::MAX),
+            ",\"alerts\":",
+            &alerts_json(self.alerts().active()),
+            "}",
+        ])
     }
 
     /// Two CSV tables separated by an empty line: the events
@@ -188,9 +212,14 @@ impl Metrics {
     pub fn export_csv(&self, stats: &Stats) -> String {
         let mut out = String::from("at,kind,tier,key,durationMs,cause,detail\n");
         for e in self.events(usize::MAX) {
-            let _ = write!(out, "{},{},{},", e.at, e.kind.as_str(), e.tier.as_str());
+            int(&mut out, e.at);
+            for part in [",", e.kind.as_str(), ",", e.tier.as_str(), ","] {
+                out.push_str(part);
+            }
             csv_field(&mut out, self.text(e.key).unwrap_or(""));
-            let _ = write!(out, ",{},", e.duration);
+            out.push(',');
+            int(&mut out, u64::from(e.duration));
+            out.push(',');
             csv_field(&mut out, &e.cause.describe());
             out.push(',');
             csv_field(&mut out, self.text(e.detail).unwrap_or(""));
@@ -289,9 +318,7 @@ fn csv_field(out: &mut String, text: &str) {
 pub fn alerts_json(alerts: &[Alert]) -> String {
     let mut out = String::from("[");
     for (i, alert) in alerts.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
+        comma(&mut out, i);
         alert_json(&mut out, alert, true);
     }
     out.push(']');
@@ -300,39 +327,40 @@ pub fn alerts_json(alerts: &[Alert]) -> String {
 
 /// One alert as a JSON object.
 pub fn alert_json(out: &mut String, alert: &Alert, active: bool) {
-    let _ = write!(
-        out,
-        "{{\"id\":{},\"metric\":\"{}\",\"level\":\"{}\",\"value\":",
-        alert.id,
-        alert.metric.as_str(),
-        alert.level.as_str()
-    );
+    out.push_str("{\"id\":");
+    int(out, u64::from(alert.id));
+    out.push_str(",\"metric\":");
+    string(out, alert.metric.as_str());
+    out.push_str(",\"level\":");
+    string(out, alert.level.as_str());
+    out.push_str(",\"value\":");
     number(out, Some(alert.value));
     out.push_str(",\"threshold\":");
     number(out, Some(alert.threshold));
-    let _ = write!(
-        out,
-        ",\"since\":{},\"acknowledged\":{},\"active\":{active},\"message\":",
-        alert.since, alert.acknowledged
-    );
+    out.push_str(",\"since\":");
+    int(out, alert.since);
+    for (name, on) in [
+        (",\"acknowledged\":", alert.acknowledged),
+        (",\"active\":", active),
+    ] {
+        out.push_str(name);
+        out.push_str(if on { "true" } else { "false" });
+    }
+    out.push_str(",\"message\":");
     string(out, &message(alert, active));
     out.push('}');
 }
 
 fn message(alert: &Alert, active: bool) -> String {
     let percent = decimal_text(alert.value * 100.0, 1);
-    let what = match alert.metric {
-        super::AlertMetric::HitRate => format!("hit rate {} %", percent),
-        super::AlertMetric::Latency => format!("p95 latency {} ms", decimal_text(alert.value, 0)),
-        super::AlertMetric::ErrorRate => format!("error rate {} %", percent),
-        super::AlertMetric::InvalidationRate => format!("invalidation rate {} %", percent),
-        super::AlertMetric::Storage => {
-            format!("{} localStorage errors", decimal_text(alert.value, 0))
-        }
+    let whole = decimal_text(alert.value, 0);
+    let (before, figure, after) = match alert.metric {
+        super::AlertMetric::HitRate => ("hit rate ", &percent, " %"),
+        super::AlertMetric::Latency => ("p95 latency ", &whole, " ms"),
+        super::AlertMetric::ErrorRate => ("error rate ", &percent, " %"),
+        super::AlertMetric::InvalidationRate => ("invalidation rate ", &percent, " %"),
+        super::AlertMetric::Storage => ("", &whole, " localStorage errors"),
     };
-    if active {
-        what
-    } else {
-        format!("cleared: {what}")
-    }
+    let cleared = if active { "" } else { "cleared: " };
+    concat(&[cleared, before, figure, after])
 }

@@ -15,8 +15,6 @@ mod stats;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
 
-use std::collections::VecDeque;
-
 use super::interner::KeyInterner;
 use super::Millis;
 
@@ -76,10 +74,14 @@ impl Counts {
 /// The event log, the counting buckets and the alert state of one cache.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    events: VecDeque<Event>,
+    /// A ring once full: `events[head..]` are older than `events[..head]`. (Plain vectors
+    /// here, not `VecDeque`s: each element type of a `VecDeque` is its own copy of its code.)
+    events: Vec<Event>,
+    /// Where the next event goes once the ring is full (the oldest event's slot).
+    head: usize,
     strings: KeyInterner,
     /// `(bucket start, counts)`, oldest first.
-    buckets: VecDeque<(Millis, Counts)>,
+    buckets: Vec<(Millis, Counts)>,
     totals: Counts,
     since: Millis,
     /// The last value seen in the JS memo's hit cell.
@@ -117,10 +119,7 @@ impl Metrics {
 
     fn push(&mut self, now: Millis, record: Record<'_>, key: u32) {
         let detail = record.detail.map_or(NONE, |d| self.intern(d));
-        if self.events.len() >= RING_SIZE {
-            self.events.pop_front();
-        }
-        self.events.push_back(Event {
+        let event = Event {
             at: now,
             kind: record.kind,
             tier: record.tier,
@@ -128,7 +127,13 @@ impl Metrics {
             detail,
             duration: u32::try_from(record.duration).unwrap_or(u32::MAX),
             cause: record.cause,
-        });
+        };
+        if self.events.len() < RING_SIZE {
+            self.events.push(event);
+        } else if let Some(slot) = self.events.get_mut(self.head) {
+            *slot = event;
+            self.head = (self.head + 1) % RING_SIZE;
+        }
         self.count(now, record.kind, record.tier, 1);
     }
 
@@ -145,21 +150,24 @@ impl Metrics {
     fn count(&mut self, now: Millis, kind: Kind, tier: Tier, n: u32) {
         self.totals.add(kind, tier, n);
         let start = now - now % BUCKET_MS;
-        match self.buckets.back_mut() {
+        match self.buckets.last_mut() {
             // A clock going backwards counts into the newest bucket rather than reordering.
             Some((last, counts)) if *last >= start => counts.add(kind, tier, n),
             _ => {
                 let mut counts = Counts::default();
                 counts.add(kind, tier, n);
-                self.buckets.push_back((start, counts));
+                self.buckets.push((start, counts));
             }
         }
-        while self
+        let expired = self
             .buckets
-            .front()
-            .is_some_and(|(t, _)| t.saturating_add(RETENTION_MS) < now)
-        {
-            self.buckets.pop_front();
+            .iter()
+            .take_while(|(t, _)| t.saturating_add(RETENTION_MS) < now)
+            .count();
+        if expired > 0 {
+            // At most one bucket's turn per BUCKET_MS: a move of a few hundred entries.
+            self.buckets.copy_within(expired.., 0);
+            self.buckets.truncate(self.buckets.len() - expired);
         }
     }
 
@@ -191,8 +199,11 @@ impl Metrics {
 
     /// The most recent events, newest last; at most `limit`.
     pub fn events(&self, limit: usize) -> impl Iterator<Item = &Event> {
-        self.events
+        let older = self.events.get(self.head..).unwrap_or_default();
+        let newer = self.events.get(..self.head).unwrap_or_default();
+        older
             .iter()
+            .chain(newer)
             .skip(self.events.len().saturating_sub(limit))
     }
 
@@ -236,6 +247,7 @@ impl Metrics {
     pub fn clear(&mut self, now: Millis) {
         // In place: rebuilding the whole log would copy it and its thresholds around.
         self.events.clear();
+        self.head = 0;
         self.strings = KeyInterner::default();
         self.buckets.clear();
         self.totals = Counts::default();

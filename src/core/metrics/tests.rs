@@ -332,3 +332,62 @@ fn the_core_keeps_the_keys_its_bounds_evict_for_metrics() {
     assert!(!evicted.iter().any(|k| &**k == "/k4"));
     assert!(cache.take_evicted().is_empty());
 }
+
+#[test]
+fn alert_json_is_written_field_by_field() {
+    let alert = Alert {
+        id: 7,
+        metric: AlertMetric::HitRate,
+        level: AlertLevel::Warning,
+        value: 0.4567,
+        threshold: 0.5,
+        since: T0,
+        acknowledged: false,
+    };
+    let mut out = String::new();
+    alert_json(&mut out, &alert, false);
+    assert_eq!(
+        out,
+        format!(
+            "{{\"id\":7,\"metric\":\"hitRate\",\"level\":\"warning\",\"value\":0.4567,\
+             \"threshold\":0.5,\"since\":{T0},\"acknowledged\":false,\"active\":false,\
+             \"message\":\"cleared: hit rate 45.7 %\"}}"
+        )
+    );
+    let latency = Alert {
+        metric: AlertMetric::Latency,
+        value: 812.4,
+        acknowledged: true,
+        ..alert
+    };
+    let json: serde_json::Value = serde_json::from_str(&alerts_json(&[latency])).unwrap();
+    assert_eq!(json[0]["message"], "p95 latency 812 ms");
+    assert_eq!(json[0]["acknowledged"], true);
+    assert_eq!(json[0]["active"], true);
+}
+
+#[test]
+fn control_characters_in_keys_are_escaped_as_json_does() {
+    let mut m = Metrics::new(T0);
+    m.record(T0, Record::new(Kind::Hit, Tier::Memory, "/a\u{1}b\u{1f}\t"));
+    let json = m.events_json(1);
+    assert!(json.contains(r#""key":"/a\u0001b\u001f\t""#), "{json}");
+    let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(parsed[0]["key"], "/a\u{1}b\u{1f}\t");
+    assert_eq!(parsed[0]["durationMs"], 0);
+}
+
+#[test]
+fn the_event_ring_starts_over_after_clear() {
+    let mut m = Metrics::new(T0);
+    for i in 0..(RING_SIZE as u64 + 250) {
+        read(&mut m, T0 + i, Kind::Miss, Tier::Memory, "/k");
+    }
+    m.clear(T0 + 2_000);
+    for i in 0..3 {
+        read(&mut m, T0 + 2_000 + i, Kind::Hit, Tier::Memory, "/k");
+    }
+    let at: Vec<Millis> = m.events(usize::MAX).map(|e| e.at).collect();
+    assert_eq!(at, [T0 + 2_000, T0 + 2_001, T0 + 2_002]);
+    assert_eq!(m.events(2).next().map(|e| e.at), Some(T0 + 2_001));
+}

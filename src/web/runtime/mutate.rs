@@ -105,7 +105,8 @@ impl Runtime {
         let previous = mutation
             .scope
             .as_ref()
-            .and_then(|s| self.scopes.borrow().get(s).cloned());
+            .and_then(|s| super::promise_of(&self.scopes.borrow(), s))
+            .map(|(_, p)| p);
         let rt = Rc::clone(self);
         let scope = mutation.scope.clone();
         let promise = spawn(Box::pin(async move {
@@ -119,7 +120,9 @@ impl Runtime {
         if let Some(scope) = scope {
             // The tail must never reject, or the next mutation would see its error.
             let tail = super::quietly(&promise);
-            self.scopes.borrow_mut().insert(scope, tail);
+            self.scopes
+                .borrow_mut()
+                .insert(scope.into(), Box::new(vec![(0, tail.into())]));
         }
         Ok(promise)
     }
@@ -252,7 +255,7 @@ impl Runtime {
                 force: true,
                 ..ReadOptions::default()
             };
-            let pending = self.pending.borrow().get(key).map(|(_, p)| p.clone());
+            let pending = super::promise_of(&self.pending.borrow(), key).map(|(_, p)| p);
             let read = match pending {
                 Some(p) => Ok(p),
                 None => self.get_key(key, options),
