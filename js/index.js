@@ -128,8 +128,10 @@ export class Cache extends FreshetCache {
     if (gate === 0) return undefined;
     let view = this._view;
     if (view.generation !== gate) {
-      view = this._view = this.__directView() ?? null;
-      if (view === null || view.generation !== gate) return undefined;
+      // The store keys changed (a new scope): a reader for the new ones.
+      const fresh = this.__directView();
+      if (fresh === undefined || fresh.generation !== gate) return undefined;
+      view = this._view = fresh;
     }
     const now = Date.now();
     const value = view.read(url, now);
