@@ -17,6 +17,8 @@ step() { # name, command...
 
 step fmt cargo fmt --all -- --check
 step clippy cargo clippy --all-targets --quiet -- -D warnings
+# The wasm32-only code too (the allocator, the heap counter of the memory figure).
+step clippy-wasm32 wasm_cargo_env cargo clippy --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
 step native cargo test --quiet
 
 # The demo server, for the Rust browser tests (cross-origin, CORS-enabled).
