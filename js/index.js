@@ -106,6 +106,10 @@ export class Cache extends FreshetCache {
       this._hits[0]++;
       return r.v;
     }
+    return this._peekSlow(url, r);
+  }
+
+  _peekSlow(url, r) {
     if (r === undefined && this._view !== null) {
       const value = this._firstRead(url);
       if (value !== undefined) return value;
