@@ -213,12 +213,7 @@ impl Runtime {
         if !missing {
             return;
         }
-        let max_age = |name: &str| {
-            self.cache.try_borrow().map_or(0, |c| {
-                let types = &c.config().page_types;
-                types.lifetimes(types.resolve(name)).max_age
-            })
-        };
+        let max_age = |name: &str| self.max_age_of(name);
         let accepted = self
             .with_tier(|t| {
                 if !t.reads_own_head(key) {
@@ -242,6 +237,14 @@ impl Runtime {
         let _ = self.with_cache(|c| restore.into_cache(c, key, now));
     }
 
+    /// The longest lifetime of the page type named `name` (0 while the cache is busy).
+    fn max_age_of(&self, name: &str) -> Millis {
+        self.cache.try_borrow().map_or(0, |c| {
+            let types = &c.config().page_types;
+            types.lifetimes(types.resolve(name)).max_age
+        })
+    }
+
     /// Whether records reach localStorage (a miss there is then counted).
     fn is_persistent_now(&self) -> bool {
         self.store.try_borrow().is_ok_and(|t| t.storage().is_some())
@@ -258,12 +261,7 @@ impl Runtime {
         if !self.with_tier(|t| t.may_hold(key)).unwrap_or(false) {
             return None;
         }
-        let max_age = |name: &str| {
-            self.cache.try_borrow().map_or(0, |c| {
-                let types = &c.config().page_types;
-                types.lifetimes(types.resolve(name)).max_age
-            })
-        };
+        let max_age = |name: &str| self.max_age_of(name);
         let (meta, value, body_size) = self.read_record(key, now, max_age, js_key)?;
         Some(Persisted {
             meta,
