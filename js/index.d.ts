@@ -19,6 +19,8 @@ export type WasmSource = string | URL | Request | Response | BufferSource | WebA
 
 /** A freshet cache, typed for the values you store. Created by `createCache`. */
 export declare class Cache extends FreshetCache {
+  /** Releases the cache at once (also `Symbol.dispose`; again: nothing). Later calls throw `DESTROYED`. */
+  free(): void;
   /** Reads `url` through the cache: memory when servable, else the network (deduplicated). */
   get<T = unknown>(url: string, options?: GetOptions): Promise<T>;
   /** The cached value if it may be shown now; `undefined` otherwise. Synchronous. */

@@ -63,9 +63,8 @@ export class Cache extends FreshetCache {
     this._hits = new Uint32Array(1);
     this._countHits();
     // The reader of first reads from storage (src/web/runtime/direct.rs); null when nothing is
-    // persisted. Off unless asked for: with it on, about one full `npm run bench` in four ends
-    // in a wasm "memory access out of bounds" whose cause is not found yet.
-    this._view = options?.__firstReadsFromStorage === true ? (this.__directView() ?? null) : null;
+    // persisted.
+    this._view = this.__directView() ?? null;
     // Set when a first read is queued for the runtime to restore (src/web/runtime/direct.rs).
     this._queued = new Uint32Array(0);
   }
@@ -148,8 +147,8 @@ export class Cache extends FreshetCache {
       this._queued[0] = 1;
       // The restore waits for the next task at the latest (or anything before it that reads or
       // changes the cache), so that first reads in a row return at once and the queue holding
-      // their records stays short. A destroyed or freed cache has nothing to restore.
-      setTimeout(() => { try { this.__adoptServed(); } catch (_) { /* freed */ } }, 0);
+      // their records stays short. A freed cache has nothing to restore.
+      setTimeout(() => { if (this.__wbg_ptr !== 0) this.__adoptServed(); }, 0);
     }
     if (this._urls.size < MAX_RECORDS) {
       views();
@@ -180,10 +179,52 @@ export class Cache extends FreshetCache {
     return promise;
   }
 
+  /** Releases the cache at once (also `Symbol.dispose`); later calls throw `DESTROYED`. */
+  free() {
+    // Memoized reads would otherwise still answer.
+    this._urls.clear();
+    this._view = null;
+    super.free();
+  }
+
   mutate(urls, options) {
     if (typeof urls !== 'string') return super.mutate(urls, options);
     return this.__mutateId(this._record(urls).id, options);
   }
+}
+
+// A freed cache answers in JS. Entering wasm with a freed object makes wasm-bindgen throw from
+// inside the module, and a throw leaves wasm's stack pointer where the call had moved it: each
+// such call leaks its frame (about 50 bytes), and some 20,000 of them exhaust the 1 MiB stack,
+// after which every call traps ("memory access out of bounds") for the whole page
+// (wasm-bindgen issue #1959). So after `free()` every method throws the error a destroyed cache
+// throws, without entering wasm, and `free()` again does nothing.
+function freedError() {
+  const error = new Error('the cache was freed');
+  error.name = 'FreshetError';
+  error.code = 'DESTROYED';
+  return error;
+}
+{
+  const proto = FreshetCache.prototype;
+  for (const name of Object.getOwnPropertyNames(proto)) {
+    const method = Object.getOwnPropertyDescriptor(proto, name).value;
+    if (name === 'constructor' || typeof method !== 'function') continue;
+    if (name === 'free') {
+      proto.free = function free() { if (this.__wbg_ptr !== 0) method.call(this); };
+    } else if (method.length <= 4) {
+      proto[name] = function (a, b, c, d) {
+        if (this.__wbg_ptr === 0) throw freedError();
+        return method.call(this, a, b, c, d);
+      };
+    } else {
+      proto[name] = function (...args) {
+        if (this.__wbg_ptr === 0) throw freedError();
+        return method.apply(this, args);
+      };
+    }
+  }
+  if (typeof Symbol.dispose === 'symbol') proto[Symbol.dispose] = function dispose() { this.free(); };
 }
 
 let ready;

@@ -258,6 +258,34 @@ describe('read path', () => {
     assert.equal(code, 'DESTROYED');
   });
 
+  it('a freed cache throws DESTROYED on every call and leaves the module working', async () => {
+    // A call into wasm on a freed object leaks wasm stack; about 20,000 of them used to kill
+    // the module for the whole page (js/index.js). 100,000 calls here.
+    const result = await ctx.page.evaluate(async (scene) => {
+      const cache = await freshet.createCache();
+      await cache.get(scene);
+      cache.free();
+      const seen = {};
+      const call = (f) => {
+        let what = 'returned';
+        try { f(); } catch (e) { what = `${e.name} ${e.code} ${e.message}`; }
+        seen[what] = (seen[what] ?? 0) + 1;
+      };
+      for (let i = 0; i < 25_000; i++) {
+        call(() => cache.peek(scene));
+        call(() => cache.get(scene));
+        call(() => cache.keys());
+        call(() => cache.__adoptServed());
+      }
+      call(() => cache.free());
+      call(() => cache[Symbol.dispose]());
+      const other = await freshet.createCache();
+      return { seen, title: (await other.get(scene)).title };
+    }, SCENE);
+    assert.deepEqual(result.seen, { 'FreshetError DESTROYED the cache was freed': 100_000, returned: 2 });
+    assert.equal(typeof result.title, 'string');
+  });
+
   it('works with the app\'s own fetch', async () => {
     const result = await ctx.page.evaluate(async (scene) => {
       const calls = [];

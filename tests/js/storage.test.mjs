@@ -389,8 +389,7 @@ describe('storage and invalidation headers', () => {
   });
 });
 
-// First reads served by the page (src/web/runtime/direct.rs; off unless the internal option
-// `__firstReadsFromStorage` asks for it, see js/index.js): after a reload, a `peek` of a
+// First reads served by the page (src/web/runtime/direct.rs, js/index.js): after a reload, a `peek` of a
 // fresh persisted entry is answered by JS from the record itself, and the runtime restores the
 // entry into memory before anything else reads or changes it. Each test checks that nothing
 // can tell this from a read through wasm.
@@ -410,7 +409,7 @@ describe('first reads served from the record', () => {
   it('answers a first peek from storage, then holds the entry as restored with its tags', async () => {
     await persisted();
     const result = await ctx.page.evaluate(async ([scene, routes]) => {
-      const cache = await freshet.createCache({ routes, __firstReadsFromStorage: true });
+      const cache = await freshet.createCache({ routes });
       const value = cache.peek(scene);
       const byPage = cache._urls.get(scene)?.id === -1;
       const again = cache.peek(scene);
@@ -434,7 +433,7 @@ describe('first reads served from the record', () => {
   it('answers a first get from storage the same way', async () => {
     await persisted();
     const result = await ctx.page.evaluate(async ([scene, routes]) => {
-      const cache = await freshet.createCache({ routes, __firstReadsFromStorage: true });
+      const cache = await freshet.createCache({ routes });
       const value = await cache.get(scene);
       const byPage = cache._urls.get(scene)?.id === -1;
       return { title: value?.title, byPage, info: cache.inspect(scene), stats: cache.stats().tiers.storage };
@@ -449,7 +448,7 @@ describe('first reads served from the record', () => {
   it('an invalidation after a first peek finds the entry as a read through wasm leaves it', async () => {
     await persisted();
     const run = (byGet) => ctx.page.evaluate(async ([scene, routes, byGet]) => {
-      const cache = await freshet.createCache({ routes, __firstReadsFromStorage: true });
+      const cache = await freshet.createCache({ routes });
       // With options, a get always goes through wasm.
       if (byGet) await cache.get(scene, {}); else cache.peek(scene);
       const byPage = cache._urls.get(scene)?.id === -1;
@@ -474,7 +473,7 @@ describe('first reads served from the record', () => {
   it('never shows a first read to another scope', async () => {
     await persisted({ routes: READING, scope: 'alice' });
     const result = await ctx.page.evaluate(async ([scene, routes]) => {
-      const cache = await freshet.createCache({ routes, scope: 'alice', __firstReadsFromStorage: true });
+      const cache = await freshet.createCache({ routes, scope: 'alice' });
       const alice = cache.peek(scene)?.title ?? null;
       cache.setScope('bob');
       const bob = cache.peek(scene) ?? null;
@@ -493,7 +492,7 @@ describe('first reads served from the record', () => {
   it('restores the record it served, even if another tab rewrote it since', async () => {
     await persisted();
     const result = await ctx.page.evaluate(async ([scene, routes, key]) => {
-      const cache = await freshet.createCache({ routes, __firstReadsFromStorage: true });
+      const cache = await freshet.createCache({ routes });
       const served = cache.peek(scene);
       // Another tab writes a newer copy (another body, received a second later) before this
       // one restores the entry: a read through wasm had restored what it read, and so does this.
@@ -515,7 +514,7 @@ describe('first reads served from the record', () => {
   it('restores what it served in a task of its own when nothing else comes first', async () => {
     await persisted();
     const result = await ctx.page.evaluate(async ([scene, routes]) => {
-      const cache = await freshet.createCache({ routes, __firstReadsFromStorage: true });
+      const cache = await freshet.createCache({ routes });
       const served = cache.peek(scene);
       await new Promise((resolve) => setTimeout(resolve, 20));
       // No call came between: the restore ran on its own, so memory changed and this read went
@@ -545,7 +544,7 @@ describe('first reads served from the record', () => {
         return fields.join('\t');
       }, [KEY, damage.toString()]);
       const result = await ctx.page.evaluate(async ([scene, routes, key]) => {
-        const cache = await freshet.createCache({ routes, __firstReadsFromStorage: true });
+        const cache = await freshet.createCache({ routes });
         const value = cache.peek(scene);
         const byPage = cache._urls.get(scene)?.id === -1;
         cache.flush();
@@ -571,7 +570,7 @@ describe('first reads served from the record', () => {
       const now = Date.now();
       f[1] = String(now - 10_000); f[2] = f[1]; f[3] = String(now - 5_000); f[4] = String(now + 60_000);
       localStorage.setItem(key, [magic, k, f.join('\t'), ...body].join('\n'));
-      const cache = await freshet.createCache({ routes, __firstReadsFromStorage: true });
+      const cache = await freshet.createCache({ routes });
       const value = cache.peek(scene);
       return { title: value?.title ?? null, byPage: cache._urls.get(scene)?.id === -1, state: cache.inspect(scene)?.state };
     }, [SCENE, READING, KEY]);
