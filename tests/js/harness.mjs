@@ -1,6 +1,6 @@
 // Shared by the browser tests: one demo server and one headless Chromium per test file, a
 // fresh page per test, and the server's request counters. Not a test file itself.
-import { after, before, beforeEach } from 'node:test';
+import { after, afterEach, before, beforeEach } from 'node:test';
 import { chromium } from 'playwright-core';
 import { startServer } from '../../examples/server/server.mjs';
 
@@ -14,6 +14,10 @@ export function launchBrowser() {
   return chromium.launch({ executablePath: process.env.CHROME_BIN || '/usr/bin/chromium', args: CHROME_ARGS });
 }
 
+// Where wasm's stack pointer rests between calls: rustc links wasm32 with the stack first,
+// 1 MiB growing down (as scripts/build.sh notes).
+const STACK_BASE = 1 << 20;
+
 /** Server + browser for the calling file; `ctx.page` is a new page on the blank test page. */
 export function useBrowser() {
   const ctx = { url: '', page: null, context: null, browser: null };
@@ -26,6 +30,17 @@ export function useBrowser() {
   after(async () => {
     await ctx.browser?.close();
     await server?.close();
+  });
+  afterEach(async () => {
+    // No call may leave wasm's stack pointer moved (a throw through wasm frames leaks them; see
+    // js/index.js): checked after every test, on whatever page it ended (reloaded pages too).
+    const moved = await ctx.page?.evaluate(async (STACK_BASE) => {
+      if (window.freshet === undefined) return null;
+      const sp = (await window.freshet.initFreshet()).__stack_pointer;
+      if (sp === undefined) return 'the module does not export __stack_pointer (build.rs)';
+      return sp.value === STACK_BASE ? null : `wasm stack pointer at ${sp.value}, not at its base ${STACK_BASE}: a call leaked stack`;
+    }, STACK_BASE).catch(() => null); // a closed or navigating page has nothing to check
+    if (moved) throw new Error(moved);
   });
   beforeEach(async () => {
     await fetch(`${ctx.url}/__test/reset`, { method: 'POST' });
