@@ -26,8 +26,11 @@ if [ "$profile" = release ]; then
   # The JS the core entry loads counts towards SPEC §10's budget too: minified, the wasm-bindgen
   # glue (whose JSDoc repeats our doc comments) loses about 40 % of its brotli size. Names that
   # cross module boundaries (exports, the wasm import object's keys) are kept by esbuild.
+  # wasm-bindgen's import object names the snippet module once per import from it (the same
+  # object each time): esbuild's duplicate-key warning about that says nothing new.
   for file in pkg/freshet_wasm.js pkg/index.js pkg/optimistic.js; do
     node_modules/.bin/esbuild "$file" --minify --format=esm --log-level=warning \
+      --log-override:duplicate-object-key=silent \
       --outfile="$file" --allow-overwrite
   done
   # The JS glue module (src/web/glue.js, a wasm-bindgen snippet) goes into the glue, minified:

@@ -7,33 +7,9 @@
 // A name is renamed only where the glue spells it exactly once (as its key in the import
 // object); anything else is left as it was, so a glue of another shape still works.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { encodeU32 as leb, readU32 as u32 } from './leb128.mjs';
 
 const SECTION_IMPORT = 2;
-
-/** LEB128 unsigned reader over `bytes` from `at`: `[value, next]`. */
-function u32(bytes, at) {
-  let result = 0;
-  let shift = 0;
-  let b;
-  do {
-    b = bytes[at++];
-    result |= (b & 0x7f) << shift;
-    shift += 7;
-  } while (b & 0x80);
-  return [result >>> 0, at];
-}
-
-/** LEB128 unsigned encoding of `n`. */
-function leb(n) {
-  const out = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-}
 
 function name(text) {
   const bytes = Buffer.from(text, 'utf8');

@@ -6,6 +6,7 @@
 // The 40 largest groups, or every one with --all. scripts/wasm-areas.sh gives the view after
 // wasm-opt, by area.
 import { readFileSync } from 'node:fs';
+import { readU32 } from './leb128.mjs';
 
 const SECTION_IMPORT = 2;
 const SECTION_CODE = 10;
@@ -21,15 +22,9 @@ function reader(bytes) {
     done: () => at >= bytes.length,
     byte: () => bytes[at++],
     u32() {
-      let result = 0;
-      let shift = 0;
-      let b;
-      do {
-        b = bytes[at++];
-        result |= (b & 0x7f) << shift;
-        shift += 7;
-      } while (b & 0x80);
-      return result >>> 0;
+      const [value, next] = readU32(bytes, at);
+      at = next;
+      return value;
     },
     text(length) {
       const s = bytes.subarray(at, at + length).toString();
