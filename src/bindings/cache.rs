@@ -114,10 +114,10 @@ impl FreshetCache {
     ) -> Result<Promise, JsValue> {
         let keys = if let Some(url) = urls.as_string() {
             vec![self.runtime.key_of(&url)?.into_owned()]
-        } else if js_sys::Array::is_array(&urls) {
+        } else if let Some(urls) = crate::web::runtime::array_copy(&urls) {
             // A loop, not `collect::<Result<Vec<_>>>()`: its adapters are code of their own.
             let mut keys = Vec::new();
-            for url in js_sys::Array::from(&urls).iter() {
+            for url in urls.iter() {
                 if let Some(url) = url.as_string() {
                     keys.push(self.runtime.key_of(&url)?.into_owned());
                 }

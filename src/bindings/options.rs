@@ -1,6 +1,6 @@
 //! Reading option objects passed from JS, with a clear error for each wrong field.
 
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -12,7 +12,8 @@ use crate::core::Millis;
 use crate::error::{Error, Result};
 use crate::store::tier::TierConfig;
 use crate::web::runtime::{
-    InvalidationConfig, Mutation, Populate, ReadOptions, Rollback, Runtime, RuntimeConfig,
+    array_copy, InvalidationConfig, Mutation, Populate, ReadOptions, Rollback, Runtime,
+    RuntimeConfig,
 };
 
 /// A field of an options object; `undefined` when the object is not one.
@@ -160,11 +161,11 @@ pub(super) fn string_list(value: &JsValue, name: &str) -> Result<Vec<String>> {
     if value.is_undefined() {
         return Ok(Vec::new());
     }
-    if !Array::is_array(value) {
+    let Some(items) = array_copy(value) else {
         return Err(bad(name, "an array of strings"));
-    }
+    };
     let mut strings = Vec::new();
-    for v in Array::from(value).iter() {
+    for v in items.iter() {
         strings.push(
             v.as_string()
                 .ok_or_else(|| bad(name, "an array of strings"))?,
@@ -251,10 +252,10 @@ pub fn runtime_config(options: &JsValue) -> Result<RuntimeConfig> {
     configure_page_types(&mut cache.page_types, &field(options, "pageTypes"))?;
     let routes = field(options, "routes");
     if !routes.is_undefined() {
-        if !Array::is_array(&routes) {
+        let Some(rules) = array_copy(&routes) else {
             return Err(bad("routes", "an array of { pattern, pageType?, tags? }"));
-        }
-        for rule in Array::from(&routes).iter() {
+        };
+        for rule in rules.iter() {
             let pattern =
                 text(&rule, "pattern")?.ok_or_else(|| bad("routes[].pattern", "a string"))?;
             let page_type = text(&rule, "pageType")?.map(|name| cache.page_types.resolve(&name));
@@ -311,7 +312,9 @@ fn configure_page_types(types: &mut PageTypes, table: &JsValue) -> Result<()> {
             "an object of { staleTime?, maxAge?, serveStaleWhenInvalidated? }",
         ));
     }
-    for key in Object::keys(table.unchecked_ref::<Object>()).iter() {
+    let keys =
+        object_keys(table).map_err(|_| bad("pageTypes", "an object whose keys can be read"))?;
+    for key in keys.iter() {
         let Some(name) = key.as_string() else {
             continue;
         };
@@ -359,6 +362,13 @@ extern "C" {
     /// [`Kind`]); 0 for `undefined`, -1 when `object` is neither an object nor `undefined`.
     #[wasm_bindgen(js_name = freshetShape)]
     fn shape_js(object: &JsValue, names: &Array) -> i32;
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `Object.keys(object)`; an error where a proxy's trap throws.
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = keys)]
+    fn object_keys(object: &JsValue) -> std::result::Result<Array, JsValue>;
 }
 
 /// What a field holds, as [`Shape`] reads it.

@@ -4,6 +4,11 @@
 // wasm-bindgen-test runner's page failed to finish loading in about one run of three
 // ("Loading scripts…", then ChromeDriver's "Timed out receiving message from renderer").
 // Each section names the Rust file whose extern block documents its functions.
+//
+// No function here that wasm calls may throw: an exception thrown through wasm frames skips
+// their epilogues and destructors, which leaks wasm stack and leaves borrows held. Whatever
+// touches the app's values (getters and proxies can throw) catches, or is imported with
+// `catch` on the Rust side.
 
 // --- src/web/runtime.rs
 const has = Object.prototype.hasOwnProperty;
@@ -43,7 +48,8 @@ function jsonLength(v, depth) {
 }
 export function freshetJsonLength(value) {
   budget = 100000;
-  const n = jsonLength(value, 0);
+  let n = -2;
+  try { n = jsonLength(value, 0); } catch (_) { /* a getter threw: stringify decides */ }
   if (n >= 0) return n;
   try {
     const text = JSON.stringify(value);
@@ -62,19 +68,32 @@ export function freshetResolve(url) {
   try { return new URL(url, window.location.href).href; } catch (_) { return undefined; }
 }
 export function freshetDescribe(e) {
-  if (e instanceof Error) return e.message;
-  if (typeof e === 'string') return e;
-  try { return JSON.stringify(e) ?? String(e); } catch (_) { return typeof e; }
+  try {
+    if (typeof e === 'string') return e;
+    if (e instanceof Error) return String(e.message);
+    return JSON.stringify(e) ?? String(e);
+  } catch (_) {
+    return typeof e;
+  }
+}
+// A copy of `value` if it is an array whose items can be read; else undefined.
+export function freshetArray(value) {
+  try { return Array.isArray(value) ? Array.from(value) : undefined; } catch (_) { return undefined; }
 }
 
 // --- src/web/runtime/persist.rs
 export function freshetConditional(init, etag, modified) {
   const copy = {};
   const given = typeof init === 'object' && init !== null;
-  if (given) Object.assign(copy, init);
   // `new Headers(init.headers)` accepts every form `fetch` does (Headers, pairs, a record).
+  // An init that cannot be read goes as it is: `fetch` then says what is wrong with it.
   let headers;
-  try { headers = new Headers(given ? init.headers : undefined); } catch (_) { return init; }
+  try {
+    if (given) Object.assign(copy, init);
+    headers = new Headers(given ? init.headers : undefined);
+  } catch (_) {
+    return init;
+  }
   // Validators we stored came from response headers; a failure would only drop the condition.
   try { if (etag != null) headers.set('If-None-Match', etag); } catch (_) {}
   try { if (modified != null) headers.set('If-Modified-Since', modified); } catch (_) {}
@@ -94,14 +113,19 @@ export async function freshetOutcome(sent) {
 
 // --- src/web/runtime/apply.rs
 export function freshetRequestInfo(input, init) {
-  const request = typeof Request === 'function' && input instanceof Request;
-  let method = typeof init === 'object' && init !== null ? init.method : undefined;
-  if (typeof method !== 'string') method = request ? input.method : 'GET';
-  // A URL object, or anything with a useful toString.
-  const url = typeof input === 'string' ? input
-    : request ? input.url
-    : input instanceof Object ? String(input) : '';
-  return [method.toUpperCase(), url];
+  try {
+    const request = typeof Request === 'function' && input instanceof Request;
+    let method = typeof init === 'object' && init !== null ? init.method : undefined;
+    if (typeof method !== 'string') method = request ? input.method : 'GET';
+    // A URL object, or anything with a useful toString.
+    const url = typeof input === 'string' ? input
+      : request ? input.url
+      : input instanceof Object ? String(input) : '';
+    return [method.toUpperCase(), url];
+  } catch (_) {
+    // Unreadable (a getter or toString threw): no URL to act on; `fetch` itself then fails.
+    return ['GET', ''];
+  }
 }
 
 // --- src/web/prefetch.rs
@@ -374,7 +398,8 @@ export function freshetShape(object, names) {
   if (typeof object !== 'object' || object === null) return -1;
   let shape = 0;
   for (let i = 0; i < names.length; i++) {
-    const v = object[names[i]];
+    let v;
+    try { v = object[names[i]]; } catch (_) { return -1; }
     const t = typeof v;
     const kind = v === undefined ? 0 : v === null ? 1 : v === true ? 2 : v === false ? 3
       : t === 'function' ? 4 : t === 'object' ? 5 : t === 'string' ? 6 : 7;

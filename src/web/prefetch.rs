@@ -195,11 +195,8 @@ pub fn keys_of(value: &JsValue) -> Option<Vec<String>> {
     if let Some(key) = value.as_string() {
         return Some(vec![key]);
     }
-    if !Array::is_array(value) {
-        return None;
-    }
     let mut keys = Vec::new();
-    for key in Array::from(value).iter() {
+    for key in super::runtime::array_copy(value)?.iter() {
         keys.push(key.as_string()?);
     }
     Some(keys)

@@ -863,6 +863,11 @@ extern "C" {
     /// See [`super::fetch::describe`].
     #[wasm_bindgen(js_name = freshetDescribe)]
     pub(super) fn describe_js(e: &JsValue) -> String;
+    /// A copy of `value` if it is an array whose items can be read (a proxy's traps or a
+    /// getter may throw), else `None`. Read the app's arrays through this: an exception must
+    /// never unwind through wasm.
+    #[wasm_bindgen(js_name = freshetArray)]
+    pub(crate) fn array_copy(value: &JsValue) -> Option<js_sys::Array>;
 }
 
 #[wasm_bindgen]
