@@ -211,7 +211,15 @@ function freedError() {
     const method = Object.getOwnPropertyDescriptor(proto, name).value;
     if (name === 'constructor' || typeof method !== 'function') continue;
     if (name === 'free') {
-      proto.free = function free() { if (this.__wbg_ptr !== 0) method.call(this); };
+      proto.free = function free() {
+        if (this.__wbg_ptr === 0) return;
+        try {
+          method.call(this);
+        } catch (_) {
+          // Freed from inside one of its own calls (a subscriber's callback): wasm-bindgen then
+          // frees it when that call ends, and says so by throwing. Nothing is wrong.
+        }
+      };
     } else if (method.length <= 4) {
       proto[name] = function (a, b, c, d) {
         if (this.__wbg_ptr === 0) throw freedError();

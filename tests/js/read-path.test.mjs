@@ -286,6 +286,20 @@ describe('read path', () => {
     assert.equal(typeof result.title, 'string');
   });
 
+  it('a cache freed from its own callback is freed once the call ends, with no error', async () => {
+    const result = await ctx.page.evaluate(async (scene) => {
+      const cache = await freshet.createCache();
+      const seen = [];
+      cache.subscribe(scene, () => {
+        try { cache.free(); seen.push('freed'); } catch (e) { seen.push(`free threw ${e.message}`); }
+      });
+      cache.set(scene, { title: 'x' });
+      try { cache.keys(); } catch (e) { seen.push(e.code); }
+      return seen;
+    }, SCENE);
+    assert.deepEqual(result, ['freed', 'DESTROYED']);
+  });
+
   it('works with the app\'s own fetch', async () => {
     const result = await ctx.page.evaluate(async (scene) => {
       const calls = [];
