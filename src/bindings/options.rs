@@ -359,7 +359,8 @@ pub fn read_options(runtime: &Runtime, options: &JsValue) -> Result<ReadOptions>
 #[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
     /// What kind of value each of `names` (at most 10) holds in `object`, 3 bits each (see
-    /// [`Kind`]); 0 for `undefined`, -1 when `object` is neither an object nor `undefined`.
+    /// [`Kind`]); 0 for `undefined`, -1 when `object` is neither an object nor `undefined` or
+    /// reading a field threw.
     #[wasm_bindgen(js_name = freshetShape)]
     fn shape_js(object: &JsValue, names: &Array) -> i32;
 }
@@ -394,7 +395,7 @@ struct Shape<'a> {
 
 impl<'a> Shape<'a> {
     /// The shape of `object`'s `names` (made once into `array`); `None` when `object` is not
-    /// an object (nor `undefined`).
+    /// an object (nor `undefined`), or reading a field threw.
     fn read(object: &'a JsValue, array: &Array) -> Option<Self> {
         let bits = u32::try_from(shape_js(object, array)).ok()?;
         Some(Shape { object, bits })
@@ -455,7 +456,7 @@ pub fn mutation(keys: Vec<String>, options: &JsValue) -> Result<Mutation> {
         MUTATE_FIELDS;
     let shape = MUTATE_NAMES
         .with(|names| Shape::read(options, names))
-        .ok_or_else(|| bad("mutate options", "an object"))?;
+        .ok_or_else(|| bad("mutate options", "an object whose fields can be read"))?;
     let populate = match shape.kind(0) {
         Kind::Function => Populate::With(shape.value(0, populate_cache).unchecked_into()),
         Kind::Undefined | Kind::Null | Kind::False => Populate::No,
