@@ -242,8 +242,18 @@ export function installOverlay(cache, options = {}) {
   }
 
   function refresh() {
-    if (state.view === 'panel') renderPanel();
-    if (state.view === 'dashboard') renderDashboard();
+    try {
+      if (state.view === 'panel') renderPanel();
+      if (state.view === 'dashboard') renderDashboard();
+    } catch (error) {
+      // The cache was destroyed or freed under the overlay: say so once, rather than throw
+      // into the page every refresh.
+      clearInterval(state.timer);
+      const view = state.view === 'panel' ? panel : dashboard;
+      view.replaceChildren(
+        el('header', {}, el('h2', {}, 'freshet'), closeButton()),
+        el('p', { class: 'empty', 'data-error': error?.code ?? '' }, `The cache cannot be read: ${error?.message ?? error}`));
+    }
   }
 
   function open(view) {

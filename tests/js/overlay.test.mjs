@@ -106,6 +106,26 @@ describe('debug overlay', () => {
     await dashboard.waitFor({ state: 'hidden' });
   });
 
+  it('says so when its cache is freed under it, without throwing into the page', async () => {
+    const errors = [];
+    ctx.page.on('pageerror', (e) => errors.push(e.message));
+    const result = await ctx.page.evaluate(async () => {
+      const { installOverlay } = await import('/pkg/overlay.js');
+      const cache = await freshet.createCache({ storage: false });
+      const overlay = installOverlay(cache, { refreshMs: 20 });
+      overlay.open('dashboard');
+      cache.free();
+      await new Promise((r) => setTimeout(r, 120));
+      const view = document.getElementById('freshet-overlay').shadowRoot.querySelector('[data-view=dashboard]');
+      const shown = view.querySelector('[data-error]');
+      const answer = { code: shown?.dataset.error, text: shown?.textContent, hidden: view.hidden };
+      overlay.destroy();
+      return answer;
+    });
+    assert.deepEqual(result, { code: 'DESTROYED', text: 'The cache cannot be read: the cache was freed', hidden: false });
+    assert.deepEqual(errors, []);
+  });
+
   it('keeps the host page and the overlay apart', async () => {
     const result = await ctx.page.evaluate(async () => {
       const style = document.createElement('style');
