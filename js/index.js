@@ -198,7 +198,7 @@ export class Cache extends FreshetCache {
 // such call leaks its frame (about 50 bytes), and some 20,000 of them exhaust the 1 MiB stack,
 // after which every call traps ("memory access out of bounds") for the whole page
 // (wasm-bindgen issue #1959). So after `free()` every method throws the error a destroyed cache
-// throws, without entering wasm, and `free()` again does nothing.
+// throws (`fetch` rejects with it), without entering wasm, and `free()` again does nothing.
 function freedError() {
   const error = new Error('the cache was freed');
   error.name = 'FreshetError';
@@ -219,6 +219,12 @@ function freedError() {
           // Freed from inside one of its own calls (a subscriber's callback): wasm-bindgen then
           // frees it when that call ends, and says so by throwing. Nothing is wrong.
         }
+      };
+    } else if (name === 'fetch') {
+      // Shaped like `fetch`, which never throws: a freed cache's fetch rejects.
+      proto.fetch = function fetch(input, init, via) {
+        if (this.__wbg_ptr === 0) return Promise.reject(freedError());
+        return method.call(this, input, init, via);
       };
     } else if (method.length <= 4) {
       proto[name] = function (a, b, c, d) {
