@@ -33,10 +33,12 @@ export function useBrowser() {
   });
   afterEach(async () => {
     // No call may leave wasm's stack pointer moved (a throw through wasm frames leaks them; see
-    // js/index.js): checked after every test, on whatever page it ended (reloaded pages too).
+    // js/index.js): checked after every test, on whatever page it ended (reloaded pages and the
+    // demo too).
     const moved = await ctx.page?.evaluate(async (STACK_BASE) => {
-      if (window.freshet === undefined) return null;
-      const sp = (await window.freshet.initFreshet()).__stack_pointer;
+      // The demo page imports the same module URL, so this is its instance too.
+      const freshet = window.freshet ?? await import('/pkg/index.js');
+      const sp = (await freshet.initFreshet()).__stack_pointer;
       if (sp === undefined) return 'the module does not export __stack_pointer (build.rs)';
       return sp.value === STACK_BASE ? null : `wasm stack pointer at ${sp.value}, not at its base ${STACK_BASE}: a call leaked stack`;
     }, STACK_BASE).catch(() => null); // a closed or navigating page has nothing to check
