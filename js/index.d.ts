@@ -19,7 +19,7 @@ export type WasmSource = string | URL | Request | Response | BufferSource | WebA
 
 /** A freshet cache, typed for the values you store. Created by `createCache`. */
 export declare class Cache extends FreshetCache {
-  /** Releases the cache at once (also `Symbol.dispose`; again: nothing). Later calls throw `DESTROYED`. */
+  /** Releases the cache at once (also `Symbol.dispose`; again: nothing). Later calls throw `DESTROYED` (but `destroy()` does nothing). */
   free(): void;
   /** Reads `url` through the cache: memory when servable, else the network (deduplicated). */
   get<T = unknown>(url: string, options?: GetOptions): Promise<T>;

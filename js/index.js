@@ -198,7 +198,7 @@ export class Cache extends FreshetCache {
 // such call leaks its frame (about 50 bytes), and some 20,000 of them exhaust the 1 MiB stack,
 // after which every call traps ("memory access out of bounds") for the whole page
 // (wasm-bindgen issue #1959). So after `free()` every method throws the error a destroyed cache
-// throws (`fetch` rejects with it), without entering wasm, and `free()` again does nothing.
+// throws (`fetch` rejects with it), without entering wasm; `free()` and `destroy()` do nothing.
 function freedError() {
   const error = new Error('the cache was freed');
   error.name = 'FreshetError';
@@ -219,6 +219,11 @@ function freedError() {
           // Freed from inside one of its own calls (a subscriber's callback): wasm-bindgen then
           // frees it when that call ends, and says so by throwing. Nothing is wrong.
         }
+      };
+    } else if (name === 'destroy') {
+      // Nothing left to stop: a cleanup that destroys after freeing is not an error.
+      proto.destroy = function destroy() {
+        if (this.__wbg_ptr !== 0) method.call(this);
       };
     } else if (name === 'fetch') {
       // Shaped like `fetch`, which never throws: a freed cache's fetch rejects.
