@@ -59,6 +59,10 @@ describe('debug overlay', () => {
       await page.evaluate((hash) => { location.hash = hash; }, `#/studio/${story}`);
       await page.locator(`#log .${where}`, { hasText: `/studio/api/stories/${story}` }).waitFor();
     }
+    // Off to a page whose successor the demo's predictor has not seen: on s1 it would prefetch
+    // s2 at idle (s2 followed s1 once) and so refresh s2 before the panel shows it invalidated.
+    await page.evaluate(() => { location.hash = '#/community'; });
+    await page.locator('#log .network', { hasText: '/community/api/posts' }).waitFor();
     await page.evaluate(() => window.freshetCache.invalidate('/studio/api/stories/s2'));
 
     const panel = page.locator('#freshet-overlay [data-view=panel]');
