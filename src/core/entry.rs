@@ -333,6 +333,9 @@ impl<V> Entry<V> {
                     Some(InvalidationSource::Api) | None => "invalidated by the app".to_owned(),
                 })
             }
+            EntryState::Stale if self.stale_at <= self.received_at => {
+                Some("stale: its page type revalidates on every read".to_owned())
+            }
             EntryState::Stale => {
                 let mut why = String::from("stale: fresh window of ");
                 push_secs(&mut why, self.stale_at.saturating_sub(self.received_at));
@@ -468,5 +471,10 @@ mod tests {
             "stale: fresh window of 1.5 s ended 1.5 s ago"
         );
         assert!(e.staleness_reason(20_000).unwrap().starts_with("expired"));
+        let always = entry(0, 10_000, None);
+        assert_eq!(
+            always.staleness_reason(10_000).unwrap(),
+            "stale: its page type revalidates on every read"
+        );
     }
 }
