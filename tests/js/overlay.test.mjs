@@ -77,6 +77,8 @@ describe('debug overlay', () => {
     // Entries with page type, state, and why one is not fresh.
     const row = panel.locator('tr[data-key="/studio/api/stories/s2"]');
     assert.match(await row.innerText(), /writing\s+invalidated[\s\S]*invalidated by the app/);
+    const stale = panel.locator('tr[data-key="/studio/api/stories/s1"]');
+    assert.match(await stale.innerText(), /writing\s+stale[\s\S]*its page type revalidates on every read/);
     assert.ok(await panel.locator('td', { hasText: 'invalidate' }).count() >= 1, 'recent events list the invalidation');
     // Keyboard: focus is in the panel; Escape closes it and gives focus back.
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'freshet-overlay');
