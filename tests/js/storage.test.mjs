@@ -3,7 +3,7 @@
 // (SPEC §7) with real localStorage wherever Chromium can produce the fault.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { fault, requests, useBrowser } from './harness.mjs';
+import { fault, requests, useBrowser, write } from './harness.mjs';
 
 const SCENE = '/studio/api/scenes/s1c1x1';
 const OTHER = '/studio/api/scenes/s1c1x2';
@@ -70,6 +70,44 @@ describe('storage tier', () => {
     const again = await readThrough(ctx, SCENE, { routes: READING });
     assert.equal(again.cause, 'restored');
     assert.equal(await requests(ctx.url), 0);
+  });
+
+  it('writes the index lines a flush left behind on pagehide, and when the page is left', async () => {
+    const segments = async () => new Set(await ctx.page.evaluate(() => Object.keys(localStorage)
+      .filter((k) => k.startsWith('freshet:1:anon:j:')).map((k) => localStorage.getItem(k))));
+    // The server changes the scene and the page refetches it: same page type and tags, so the
+    // record is rewritten at once and its index line waits (a flush writes no segment for it).
+    const rewrite = async (text) => {
+      await write(ctx.url, 'PATCH', SCENE, { text });
+      const before = await segments();
+      const record = await ctx.page.evaluate(async (url) => {
+        await cache.get(url, { force: true });
+        cache.flush();
+        return localStorage.getItem(`freshet:1:anon:e:${url}`);
+      }, SCENE);
+      assert.ok(record.includes(text), 'the record is rewritten at once');
+      assert.deepEqual(await segments(), before, 'no index line yet');
+      return before;
+    };
+    /** The one segment written since `before`: a small write holding the scene's line. */
+    const added = async (before) => {
+      const fresh = [...await segments()].filter((segment) => !before.has(segment));
+      assert.equal(fresh.length, 1, 'one small segment, not the whole index');
+      assert.match(fresh[0], new RegExp(`^\\+${SCENE}\t`, 'm'));
+    };
+    await ctx.page.evaluate(async ([url, routes]) => {
+      window.cache = await freshet.createCache({ routes });
+      await cache.get(url);
+      cache.flush();
+    }, [SCENE, READING]);
+    let before = await rewrite('Changed on the server.');
+    // What a page put into the back/forward cache gets (and nothing else does on some mobiles).
+    await ctx.page.evaluate(() => window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true })));
+    await added(before);
+    before = await rewrite('Changed again.');
+    // Really leaving: the page is hidden, then hidden for good.
+    await ctx.page.goto(`${ctx.url}/tests/js/blank.html?left`);
+    await added(before);
   });
 
   it('storage: false keeps everything in memory', async () => {
