@@ -341,6 +341,37 @@ describe('storage faults', () => {
     assert.ok(result.info.entries >= 1 && result.info.entries < 9, `evicted to fit: ${JSON.stringify(result.info)}`);
   });
 
+  it('keeps the namespace within storageBudget: the oldest records go, other keys stay', async () => {
+    // A scene's record is about 390 bytes: 1,000 bytes hold two.
+    const scenes = ['s1c1x1', 's1c1x2', 's1c1x3', 's1c2x1', 's1c2x2'].map((id) => `/studio/api/scenes/${id}`);
+    const options = { routes: READING, storageBudget: 1_000 };
+    const result = await ctx.page.evaluate(async ([scenes, options]) => {
+      localStorage.setItem('app:draft', 'not ours');
+      const cache = await freshet.createCache(options);
+      for (const url of scenes) {
+        await cache.get(url);
+        cache.flush();
+      }
+      return {
+        info: cache.storageInfo(),
+        stored: scenes.filter((url) => localStorage.getItem(`freshet:1:anon:e:${url}`) !== null),
+        inMemory: scenes.filter((url) => cache.inspect(url) !== undefined).length,
+        other: localStorage.getItem('app:draft'),
+      };
+    }, [scenes, options]);
+    assert.deepEqual(result.stored, scenes.slice(3));
+    assert.equal(result.info.entries, 2);
+    assert.ok(result.info.bytes <= 1_000, `${result.info.bytes} bytes`);
+    assert.equal(result.inMemory, 5, 'evicted from storage only');
+    assert.equal(result.other, 'not ours');
+    await reload(ctx);
+    await resetCounters(ctx.url);
+    assert.equal((await readThrough(ctx, scenes[4], options)).cause, 'restored');
+    assert.equal(await requests(ctx.url), 0);
+    assert.equal((await readThrough(ctx, scenes[0], options)).cause, 'fetched');
+    assert.equal(await requests(ctx.url), 1);
+  });
+
   it('a value larger than the budget stays memory-only', async () => {
     const result = await readThrough(ctx, '/studio/api/stories/s1', { entryBudget: 200 });
     assert.equal(result.storage.entries, 0);
