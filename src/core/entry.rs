@@ -292,7 +292,7 @@ impl<V> Entry<V> {
             EntryState::Expired
         } else if self.invalidated.is_some() || self.group_invalidated() {
             EntryState::Invalidated
-        } else if now >= self.stale_at || self.stale_at <= self.received_at {
+        } else if now >= self.stale_at || self.never_fresh() {
             EntryState::Stale
         } else {
             EntryState::Fresh
@@ -315,6 +315,11 @@ impl<V> Entry<V> {
         })
     }
 
+    /// Whether it has no fresh window at all (a stale time of 0, or a `max-age` cap of 0).
+    fn never_fresh(&self) -> bool {
+        self.stale_at <= self.received_at
+    }
+
     /// Why the entry is not fresh at `now`, in words for the overlay; `None` when fresh.
     pub fn staleness_reason(&self, now: Millis) -> Option<String> {
         match self.state(now) {
@@ -333,7 +338,7 @@ impl<V> Entry<V> {
                     Some(InvalidationSource::Api) | None => "invalidated by the app".to_owned(),
                 })
             }
-            EntryState::Stale if self.stale_at <= self.received_at => {
+            EntryState::Stale if self.never_fresh() => {
                 Some("stale: its page type revalidates on every read".to_owned())
             }
             EntryState::Stale => {
